@@ -1,1 +1,317 @@
-fn main() {}
+//! The `cutover` command: the engine, headless. Parses arguments, calls one use case in
+//! `cutover_engine::api`, and prints the result for people or, with `--json`, as JSON Lines.
+
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use cutover_engine::EngineError;
+use cutover_engine::api::dto::{
+    ColumnFilter, ImportRequest, PageRequest, PushRequest, SortDirection, SortSpec,
+};
+use cutover_engine::api::{self, Cancel, Ctx};
+
+use crate::output::Out;
+
+/// Cutover: move a clinic's legacy EHR exports into a new EHR over FHIR R4.
+///
+/// A project is one file (SQLite). Typical run:
+///   cutover new demo.cutover
+///   cutover -p demo.cutover import patients.csv
+///   cutover -p demo.cutover map patients.toml
+///   cutover -p demo.cutover convert
+///   cutover -p demo.cutover validate
+///   cutover -p demo.cutover push --target http://127.0.0.1:8090/fhir/R4
+#[derive(Parser)]
+#[command(name = "cutover", version, verbatim_doc_comment)]
+struct Cli {
+    /// The project file (or set CUTOVER_PROJECT).
+    #[arg(short, long, global = true, env = "CUTOVER_PROJECT")]
+    project: Option<PathBuf>,
+
+    /// Print machine-readable JSON Lines: {"type": "progress"|"result"|"error", "data": …}.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new, empty project file.
+    New {
+        /// Where to create it, e.g. demo.cutover.
+        file: PathBuf,
+        /// A name for the project (default: the file name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Import a legacy export (CSV) as a new snapshot of a source.
+    Import {
+        file: PathBuf,
+        /// The source to add a snapshot to (default: the file name without extension).
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// List sources with their snapshots and row counts.
+    Sources,
+    /// Print a page of a source's staged rows, exactly as imported.
+    Show {
+        source: String,
+        /// Snapshot number (default: the latest).
+        #[arg(long)]
+        snapshot: Option<u32>,
+        /// Rows to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        /// Rows to print (at most 1000).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Sort by this column (name).
+        #[arg(long)]
+        sort: Option<String>,
+        /// Sort descending.
+        #[arg(long)]
+        desc: bool,
+        /// Keep rows whose COLUMN contains TEXT (case-insensitive); repeatable.
+        #[arg(long, value_name = "COLUMN=TEXT")]
+        filter: Vec<String>,
+    },
+    /// Load a mapping spec (TOML) into the project; a changed spec becomes a new version.
+    Map { spec: PathBuf },
+    /// Convert the current snapshot of each mapped source into FHIR R4 resources.
+    Convert,
+    /// Validate converted resources; findings name row and column, never values.
+    Validate,
+    /// List findings from conversion and validation.
+    Findings {
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Set the FHIR R4 base URL that pushes go to.
+    Target { base_url: String },
+    /// Push valid resources to the FHIR server by conditional update (idempotent).
+    Push {
+        /// FHIR R4 base URL (default: the project's target).
+        #[arg(long)]
+        target: Option<String>,
+        /// Count what would be sent; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Counts per pipeline stage.
+    Status,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let out = Out::new(cli.json);
+    match run(cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, off by default (`CUTOVER_LOG=info` turns them on). The engine logs
+/// ids and counts only.
+fn init_logging() {
+    if let Ok(filter) = std::env::var("CUTOVER_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
+fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
+    if let Command::New { file, name } = &cli.command {
+        let info = api::project::create(&Ctx::new(file), name.as_deref())?;
+        out.result(&info, || {
+            format!("Created project '{}' at {}", info.name, info.path)
+        });
+        return Ok(());
+    }
+    let project = cli.project.clone().ok_or_else(|| {
+        EngineError::bad_input(
+            "--project",
+            "no project file given: use -p FILE or set CUTOVER_PROJECT",
+        )
+    })?;
+    let ctx = Ctx::new(project);
+    let cancel = Cancel::new();
+    let progress = out.progress_sink();
+    match cli.command {
+        Command::New { .. } => unreachable!("handled above"),
+        Command::Import { file, source } => {
+            let req = ImportRequest {
+                path: file.display().to_string(),
+                source_name: source,
+            };
+            let s = api::import::run(&ctx, &req, &progress, &cancel)?;
+            out.result(&s, || {
+                format!(
+                    "Imported {} rows ({} columns, {} flagged) from {} into source '{}' as snapshot {} in {} ms",
+                    s.rows, s.columns, s.flagged_rows, s.file_name, s.source_name, s.seq, s.elapsed_ms
+                )
+            });
+        }
+        Command::Sources => {
+            let sources = api::sources::list(&ctx)?;
+            out.result(&sources, || output::sources_table(&sources));
+        }
+        Command::Show {
+            source,
+            snapshot,
+            offset,
+            limit,
+            sort,
+            desc,
+            filter,
+        } => {
+            let snapshot_id = api::sources::snapshot_id(&ctx, &source, snapshot)?;
+            let columns = api::sources::page(
+                &ctx,
+                &PageRequest {
+                    snapshot_id,
+                    offset: 0,
+                    limit: 0,
+                    sort: None,
+                    filters: vec![],
+                },
+            )?
+            .columns;
+            let column_index = |name: &str| -> Result<u32, EngineError> {
+                columns
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(name))
+                    .map(|c| c.index)
+                    .ok_or_else(|| {
+                        EngineError::bad_input(
+                            &source,
+                            format!(
+                                "no column '{name}' (columns: {})",
+                                columns
+                                    .iter()
+                                    .map(|c| c.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })
+            };
+            let sort = sort
+                .map(|c| {
+                    Ok::<_, EngineError>(SortSpec {
+                        column: column_index(&c)?,
+                        direction: if desc {
+                            SortDirection::Desc
+                        } else {
+                            SortDirection::Asc
+                        },
+                    })
+                })
+                .transpose()?;
+            let filters = filter
+                .iter()
+                .map(|f| {
+                    let (col, text) = f.split_once('=').ok_or_else(|| {
+                        EngineError::bad_input("--filter", format!("'{f}' is not COLUMN=TEXT"))
+                    })?;
+                    Ok(ColumnFilter {
+                        column: column_index(col)?,
+                        contains: text.to_string(),
+                    })
+                })
+                .collect::<Result<Vec<_>, EngineError>>()?;
+            let page = api::sources::page(
+                &ctx,
+                &PageRequest {
+                    snapshot_id,
+                    offset,
+                    limit,
+                    sort,
+                    filters,
+                },
+            )?;
+            out.result(&page, || output::page_table(&page));
+        }
+        Command::Map { spec } => {
+            let m = api::mapping::load(&ctx, &spec)?;
+            out.result(&m, || {
+                format!(
+                    "Loaded mapping '{}' version {}: {} from source '{}' ({} fields)",
+                    m.name, m.version, m.resource_type, m.source_name, m.field_count
+                )
+            });
+        }
+        Command::Convert => {
+            let results = api::mapping::convert(&ctx, &progress, &cancel)?;
+            out.result(&results, || {
+                results
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "Converted {} of {} rows to {} ({} failed; see `cutover findings`)",
+                            c.converted, c.rows_read, c.resource_type, c.failed
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Validate => {
+            let v = api::validate::run(&ctx, &progress, &cancel)?;
+            out.result(&v, || output::validate_text(&v));
+        }
+        Command::Findings { limit } => {
+            let f = api::validate::findings(&ctx, limit)?;
+            out.result(&f, || output::findings_table(&f));
+        }
+        Command::Target { base_url } => {
+            let info = api::project::set_target(&ctx, &base_url)?;
+            out.result(&info, || {
+                format!(
+                    "Pushes go to {}",
+                    info.target_base_url.clone().unwrap_or_default()
+                )
+            });
+        }
+        Command::Push { target, dry_run } => {
+            let s = api::push::run(
+                &ctx,
+                &PushRequest {
+                    base_url: target,
+                    dry_run,
+                },
+                &progress,
+                &cancel,
+            )?;
+            out.result(&s, || {
+                format!(
+                    "{}{}: {} sent ({} created, {} updated, {} rejected), {} already there, {} pending",
+                    if s.dry_run { "Dry run, nothing sent to " } else { "Pushed to " },
+                    s.base_url,
+                    s.attempted,
+                    s.created,
+                    s.updated,
+                    s.rejected,
+                    s.skipped,
+                    s.pending
+                )
+            });
+        }
+        Command::Status => {
+            let s = api::status::pipeline(&ctx)?;
+            out.result(&s, || output::status_text(&s));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! How the CLI prints: human text by default, JSON Lines with `--json`
+//! (`{"type": "progress" | "result" | "error", "data": …}`), progress on stderr.
+
+use std::io::{IsTerminal, Write};
+
+use cutover_engine::EngineError;
+use cutover_engine::api::dto::{
+    Finding, Page, PipelineStatus, ProgressEvent, SourceSummary, ValidateSummary,
+};
+use serde::Serialize;
+use serde_json::json;
+
+pub struct Out {
+    json: bool,
+}
+
+impl Out {
+    pub fn new(json: bool) -> Self {
+        Out { json }
+    }
+
+    pub fn result<T: Serialize>(&self, data: &T, human: impl FnOnce() -> String) {
+        if self.json {
+            println!("{}", json!({ "type": "result", "data": data }));
+        } else {
+            println!("{}", human());
+        }
+    }
+
+    pub fn error(&self, e: &EngineError) {
+        if self.json {
+            println!("{}", json!({ "type": "error", "data": e.to_dto() }));
+        } else {
+            eprintln!("error: {e}");
+        }
+    }
+
+    /// Progress as JSON Lines on stdout with `--json`; on a terminal, a line on stderr
+    /// that rewrites itself; otherwise nothing.
+    pub fn progress_sink(&self) -> impl Fn(ProgressEvent) + Send + Sync + use<> {
+        let json = self.json;
+        let tty = std::io::stderr().is_terminal();
+        move |ev: ProgressEvent| {
+            if json {
+                println!("{}", json!({ "type": "progress", "data": ev }));
+            } else if tty {
+                let pct = ev
+                    .total
+                    .filter(|t| *t > 0)
+                    .map(|t| format!(" ({:.0}%)", ev.done as f64 * 100.0 / t as f64))
+                    .unwrap_or_default();
+                eprint!("\r{:?}: {} {}{}   ", ev.stage, ev.done, ev.unit, pct);
+                let _ = std::io::stderr().flush();
+            }
+        }
+    }
+}
+
+fn clip(text: &str, width: usize) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= width {
+        one_line
+    } else {
+        let mut s: String = one_line.chars().take(width.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+fn table(headers: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{:<w$}", c, w = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(headers)];
+    out.push(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    out.extend(rows.iter().map(|r| line(r)));
+    out.join("\n")
+}
+
+pub fn sources_table(sources: &[SourceSummary]) -> String {
+    if sources.is_empty() {
+        return "No sources yet: import a file with `cutover import FILE`.".to_string();
+    }
+    let headers = [
+        "source",
+        "snapshot",
+        "file",
+        "imported at",
+        "rows",
+        "columns",
+        "flagged",
+    ]
+    .map(String::from);
+    let rows: Vec<Vec<String>> = sources
+        .iter()
+        .flat_map(|s| {
+            s.snapshots.iter().map(move |n| {
+                vec![
+                    s.name.clone(),
+                    n.seq.to_string(),
+                    n.file_name.clone(),
+                    n.imported_at.clone(),
+                    n.row_count.to_string(),
+                    n.column_count.to_string(),
+                    n.flagged_rows.to_string(),
+                ]
+            })
+        })
+        .collect();
+    table(&headers, &rows)
+}
+
+pub fn page_table(page: &Page) -> String {
+    let mut headers = vec!["row".to_string(), "line".to_string()];
+    headers.extend(page.columns.iter().map(|c| clip(&c.name, 24)));
+    let rows: Vec<Vec<String>> = page
+        .rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![
+                format!("{}{}", r.row, if r.flag.is_some() { "!" } else { "" }),
+                r.line.to_string(),
+            ];
+            cells.extend(
+                r.values
+                    .iter()
+                    .map(|v| clip(v.as_deref().unwrap_or(""), 24)),
+            );
+            cells
+        })
+        .collect();
+    let shown_to = page.offset + page.rows.len() as i64;
+    format!(
+        "{}\nrows {}–{} of {}{}",
+        table(&headers, &rows),
+        if page.rows.is_empty() {
+            0
+        } else {
+            page.offset + 1
+        },
+        shown_to,
+        page.total_rows,
+        if page.rows.iter().any(|r| r.flag.is_some()) {
+            " (! = row kept but flagged)"
+        } else {
+            ""
+        }
+    )
+}
+
+pub fn validate_text(v: &ValidateSummary) -> String {
+    let mut s = format!(
+        "Validated {} resources: {} valid, {} invalid ({} findings)",
+        v.checked, v.valid, v.invalid, v.findings
+    );
+    for r in &v.by_rule {
+        s.push_str(&format!("\n  {:>6}  {}", r.count, r.rule));
+    }
+    s
+}
+
+pub fn findings_table(findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return "No findings.".to_string();
+    }
+    let headers = [
+        "stage", "severity", "file", "row", "line", "column", "rule", "message",
+    ]
+    .map(String::from);
+    let rows: Vec<Vec<String>> = findings
+        .iter()
+        .map(|f| {
+            vec![
+                format!("{:?}", f.stage).to_lowercase(),
+                format!("{:?}", f.severity).to_lowercase(),
+                f.file_name.clone(),
+                f.row.to_string(),
+                f.line.to_string(),
+                f.column.clone().unwrap_or_default(),
+                f.rule.clone(),
+                f.message.clone(),
+            ]
+        })
+        .collect();
+    table(&headers, &rows)
+}
+
+pub fn status_text(s: &PipelineStatus) -> String {
+    format!(
+        "sources    {}\nimported   {}\nconverted  {}\nvalid      {} ({} invalid)\npushed     {} ({} rejected){}",
+        s.sources,
+        s.imported,
+        s.converted,
+        s.valid,
+        s.invalid,
+        s.pushed,
+        s.rejected,
+        s.target_base_url
+            .as_ref()
+            .map(|t| format!("\ntarget     {t}"))
+            .unwrap_or_default()
+    )
+}

@@ -1,0 +1,445 @@
+//! Black-box tests: the real `cutover` binary over the fixture files, in temp folders,
+//! and pushes into a real FHIR server (tests/fhir-server, Medplum's engine on Node)
+//! started by the test.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    repo().join("fixtures").join(name).display().to_string()
+}
+
+fn cutover(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .env_remove("CUTOVER_PROJECT")
+        .env("CUTOVER_LOG", "info")
+        .output()
+        .expect("cutover runs")
+}
+
+/// Run with `--json`, expect success, and return the result's data.
+fn json_ok(args: &[&str]) -> Value {
+    let out = cutover(&[args, &["--json"]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "cutover {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .find(|v| v["type"] == "result")
+        .unwrap_or_else(|| panic!("no result line in:\n{stdout}"));
+    result["data"].clone()
+}
+
+/// Run with `--json`, expect failure, and return the error's data.
+fn json_err(args: &[&str]) -> Value {
+    let out = cutover(&[args, &["--json"]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success(),
+        "cutover {args:?} should fail:\n{stdout}"
+    );
+    let err: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON error ({e}) in:\n{stdout}"));
+    assert_eq!(err["type"], "error");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "no panic"
+    );
+    err["data"].clone()
+}
+
+struct Project {
+    _dir: tempfile::TempDir,
+    path: String,
+}
+
+fn new_project() -> Project {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.cutover").display().to_string();
+    let info = json_ok(&["new", &path]);
+    assert_eq!(info["name"], "t");
+    Project { _dir: dir, path }
+}
+
+fn imported_and_converted() -> Project {
+    let p = new_project();
+    json_ok(&["-p", &p.path, "import", &fixture("patients.csv")]);
+    json_ok(&["-p", &p.path, "map", &fixture("mappings/patients.toml")]);
+    json_ok(&["-p", &p.path, "convert"]);
+    p
+}
+
+#[test]
+fn import_keeps_every_row_with_provenance_and_snapshots() {
+    let p = new_project();
+    let first = json_ok(&["-p", &p.path, "import", &fixture("patients.csv")]);
+    assert_eq!(
+        first["rows"], 120,
+        "every data row of patients.csv is staged"
+    );
+    assert_eq!(first["columns"], 6);
+    assert_eq!(
+        first["flagged_rows"], 1,
+        "the ragged row 29 is kept and flagged"
+    );
+    assert_eq!(first["source_name"], "patients");
+    assert_eq!(first["seq"], 1);
+    let second = json_ok(&["-p", &p.path, "import", &fixture("patients.csv")]);
+    assert_eq!(
+        second["seq"], 2,
+        "a second import of the same file is a new snapshot"
+    );
+    assert_eq!(second["source_id"], first["source_id"]);
+
+    let sources = json_ok(&["-p", &p.path, "sources"]);
+    let snaps = sources[0]["snapshots"].as_array().unwrap();
+    assert_eq!(snaps.len(), 2);
+    assert_eq!(snaps[1]["row_count"], 120);
+
+    let page = json_ok(&["-p", &p.path, "show", "patients", "--limit", "2"]);
+    assert_eq!(page["total_rows"], 120);
+    let row1 = &page["rows"][0];
+    assert_eq!(row1["row"], 1);
+    assert_eq!(row1["line"], 2, "line 1 is the header");
+    assert_eq!(row1["values"][0], "MRN100001");
+    assert_eq!(row1["values"][1], "ABERNATHY, CORDELIA F");
+    assert_eq!(row1["values"][5], "04183", "a ZIP keeps its leading zero");
+    assert_eq!(row1["hash"].as_str().unwrap().len(), 32);
+
+    let ragged = json_ok(&[
+        "-p", &p.path, "show", "patients", "--offset", "28", "--limit", "1",
+    ]);
+    assert_eq!(ragged["rows"][0]["row"], 29);
+    assert_eq!(ragged["rows"][0]["flag"], "ragged: 4 fields, header has 6");
+    assert_eq!(ragged["rows"][0]["values"][4], Value::Null);
+
+    let sorted = json_ok(&[
+        "-p", &p.path, "show", "patients", "--sort", "MRN", "--desc", "--limit", "1",
+    ]);
+    assert_eq!(sorted["rows"][0]["values"][0], "MRN100120");
+    let filtered = json_ok(&[
+        "-p",
+        &p.path,
+        "show",
+        "patients",
+        "--filter",
+        "PATIENT_NAME=abernathy",
+    ]);
+    assert_eq!(
+        filtered["total_rows"], 5,
+        "rows 1, 27, 53, 79, 105 are ABERNATHY"
+    );
+}
+
+#[test]
+fn map_convert_validate_give_known_counts_and_findings_without_phi() {
+    let p = new_project();
+    json_ok(&["-p", &p.path, "import", &fixture("patients.csv")]);
+    let m = json_ok(&["-p", &p.path, "map", &fixture("mappings/patients.toml")]);
+    assert_eq!(
+        (m["name"].as_str(), m["version"].as_u64()),
+        (Some("patients"), Some(1))
+    );
+    let again = json_ok(&["-p", &p.path, "map", &fixture("mappings/patients.toml")]);
+    assert_eq!(
+        again["version"], 1,
+        "loading the same spec again makes no new version"
+    );
+
+    let converted = json_ok(&["-p", &p.path, "convert"]);
+    assert_eq!(converted[0]["rows_read"], 120);
+    assert_eq!(
+        converted[0]["converted"], 118,
+        "row 19 has no MRN, row 23 repeats row 22's"
+    );
+    assert_eq!(converted[0]["failed"], 2);
+
+    let v = json_ok(&["-p", &p.path, "validate"]);
+    assert_eq!(v["checked"], 118);
+    assert_eq!(
+        v["invalid"], 4,
+        "rows 7 (no DOB), 11 (Feb 30), 13 (sex X), 17 (future DOB)"
+    );
+    assert_eq!(v["valid"], 114);
+
+    let findings = json_ok(&["-p", &p.path, "findings"]);
+    let found: Vec<(i64, String, String)> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["row"].as_i64().unwrap(),
+                f["column"].as_str().unwrap_or("").to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for expected in [
+        (7, "DOB", "required.birthDate"),
+        (11, "DOB", "transform.date_mdy"),
+        (11, "DOB", "required.birthDate"),
+        (13, "SEX", "transform.map"),
+        (13, "SEX", "required.gender"),
+        (17, "DOB", "plausible.birthDate"),
+        (19, "MRN", "identifier.missing"),
+        (23, "MRN", "identifier.duplicate"),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|(r, c, rule)| (*r, c.as_str(), rule.as_str()) == expected),
+            "expected finding {expected:?} in {found:?}"
+        );
+    }
+    let text = findings.to_string();
+    for phi in ["02/30/1975", "01/01/2031", "MRN100022", "GALLAGHER"] {
+        assert!(
+            !text.contains(phi),
+            "findings must not quote legacy values ({phi})"
+        );
+    }
+
+    let status = json_ok(&["-p", &p.path, "status"]);
+    assert_eq!(
+        (
+            status["imported"].as_i64(),
+            status["converted"].as_i64(),
+            status["valid"].as_i64(),
+            status["pushed"].as_i64()
+        ),
+        (Some(120), Some(118), Some(114), Some(0))
+    );
+}
+
+#[test]
+fn human_output_reads_well() {
+    let p = imported_and_converted();
+    let out = cutover(&["-p", &p.path, "show", "patients", "--limit", "3"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("MRN100001") && text.contains("rows 1–3 of 120"),
+        "{text}"
+    );
+    let out = cutover(&["-p", &p.path, "status"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("converted  118"));
+    let help = cutover(&["--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    for verb in [
+        "new", "import", "sources", "show", "map", "convert", "validate", "push", "status",
+    ] {
+        assert!(
+            help.contains(&format!("  {verb} ")),
+            "--help documents {verb}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_naming_the_file() {
+    let p = new_project();
+    let missing = json_err(&["-p", &p.path, "import", "/nonexistent/patients.csv"]);
+    assert_eq!(missing["code"], "not_found");
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/patients.csv")
+    );
+
+    let binary = json_err(&["-p", &p.path, "import", &fixture("bad/binary.csv")]);
+    assert_eq!(binary["code"], "bad_input");
+    assert!(
+        binary["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("binary.csv: not a delimited text file"),
+        "{binary}"
+    );
+
+    let empty = json_err(&["-p", &p.path, "import", &fixture("bad/empty.csv")]);
+    assert_eq!(empty["message"], "empty.csv: the file is empty");
+
+    let spec = json_err(&["-p", &p.path, "map", &fixture("bad/unknown-target.toml")]);
+    assert_eq!(spec["code"], "bad_input");
+    assert!(
+        spec["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown-target.toml: element 1 (sex): unknown Patient target"),
+        "{spec}"
+    );
+
+    let not_project = json_err(&["-p", &fixture("patients.csv"), "status"]);
+    assert_eq!(not_project["code"], "not_a_project");
+    assert!(
+        not_project["message"]
+            .as_str()
+            .unwrap()
+            .contains("patients.csv")
+    );
+
+    // A project written by a newer Cutover is refused, untouched.
+    let newer = tempfile::tempdir().unwrap();
+    let newer_path = newer.path().join("newer.cutover");
+    json_ok(&["new", newer_path.to_str().unwrap()]);
+    bump_schema_version(&newer_path);
+    let err = json_err(&["-p", newer_path.to_str().unwrap(), "status"]);
+    assert_eq!(err["code"], "newer_schema");
+    assert!(err["message"].as_str().unwrap().contains("newer.cutover"));
+
+    let no_project = json_err(&["status"]);
+    assert!(
+        no_project["message"]
+            .as_str()
+            .unwrap()
+            .contains("no project file given")
+    );
+}
+
+/// Raise the file's `user_version` (bytes 60..64 of the SQLite header) past what this
+/// Cutover knows, without linking SQLite into the test.
+/// The CLI closed the project cleanly, so SQLite checkpointed the WAL into the file.
+fn bump_schema_version(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[60..64].copy_from_slice(&999u32.to_be_bytes());
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// The test FHIR server: `node tests/fhir-server/server.mjs --port 0`.
+struct FhirServer {
+    child: Child,
+    base: String,
+}
+
+impl FhirServer {
+    fn start() -> FhirServer {
+        let dir = repo().join("tests/fhir-server");
+        assert!(
+            dir.join("node_modules").is_dir(),
+            "the test FHIR server is not installed: run `npm ci --prefix tests/fhir-server` (the README's test command does)"
+        );
+        let mut child = Command::new("node")
+            .arg(dir.join("server.mjs"))
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().expect("server prints its address").unwrap();
+            if let Some(url) = line.strip_prefix("FHIR server listening on ") {
+                break url.trim().to_string();
+            }
+        };
+        // Keep draining the request log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        FhirServer { child, base }
+    }
+
+    fn count(&self, query: &str) -> usize {
+        let out = Command::new("curl")
+            .args(["-s", &format!("{}/Patient?{query}", self.base)])
+            .output()
+            .expect("curl runs");
+        let bundle: Value = serde_json::from_slice(&out.stdout).expect("a search Bundle");
+        bundle["entry"].as_array().map_or(0, |e| e.len())
+    }
+}
+
+impl Drop for FhirServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn pushing_twice_leaves_exactly_one_patient_per_identifier() {
+    let server = FhirServer::start();
+    let p = imported_and_converted();
+    json_ok(&["-p", &p.path, "validate"]);
+
+    let dry = json_ok(&["-p", &p.path, "push", "--target", &server.base, "--dry-run"]);
+    assert_eq!(
+        (dry["attempted"].as_i64(), dry["created"].as_i64()),
+        (Some(114), Some(0))
+    );
+    assert_eq!(server.count("_count=1000"), 0, "a dry run sends nothing");
+
+    let first = json_ok(&["-p", &p.path, "push", "--target", &server.base]);
+    assert_eq!(first["attempted"], 114, "only valid resources are pushed");
+    assert_eq!(first["created"], 114);
+    assert_eq!(first["rejected"], 0);
+
+    // A re-run with nothing changed sends nothing.
+    let rerun = json_ok(&["-p", &p.path, "push", "--target", &server.base]);
+    assert_eq!(
+        (rerun["attempted"].as_i64(), rerun["skipped"].as_i64()),
+        (Some(0), Some(114))
+    );
+
+    // A fresh project over the same data (as after a lost project file) pushes again:
+    // the conditional update finds every patient by identifier and updates it.
+    let again = imported_and_converted();
+    json_ok(&["-p", &again.path, "validate"]);
+    let second = json_ok(&["-p", &again.path, "push", "--target", &server.base]);
+    assert_eq!(
+        (second["created"].as_i64(), second["updated"].as_i64()),
+        (Some(0), Some(114))
+    );
+
+    assert_eq!(
+        server.count("_count=1000"),
+        114,
+        "one Patient per valid legacy row"
+    );
+    for mrn in ["MRN100001", "MRN100022", "MRN100120"] {
+        assert_eq!(
+            server.count(&format!(
+                "identifier=urn:oid:2.16.840.1.113883.3.9999.1%7C{mrn}"
+            )),
+            1,
+            "exactly one Patient with identifier {mrn}"
+        );
+    }
+    let status = json_ok(&["-p", &p.path, "status"]);
+    assert_eq!(
+        status["pushed"], 0,
+        "status counts pushes to the project's target, which is not set"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_a_network_error_and_nothing_is_marked_pushed() {
+    let p = imported_and_converted();
+    json_ok(&["-p", &p.path, "validate"]);
+    json_ok(&["-p", &p.path, "target", "http://127.0.0.1:9/fhir/R4"]);
+    let err = json_err(&["-p", &p.path, "push"]);
+    assert_eq!(err["code"], "network");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("http://127.0.0.1:9/fhir/R4")
+    );
+    let status = json_ok(&["-p", &p.path, "status"]);
+    assert_eq!(status["pushed"], 0);
+}

@@ -1,0 +1,68 @@
+//! TypeScript bindings for the DTOs, generated with ts-rs into one file the UI imports
+//! (`ui/src/lib/bindings.ts`). A test fails when the committed file is stale; run
+//! `UPDATE_BINDINGS=1 cargo test -p cutover-engine bindings` to refresh it.
+
+use ts_rs::{Config, TS};
+
+use crate::api::dto::*;
+
+/// The whole bindings file.
+pub fn typescript() -> String {
+    let cfg = Config::default();
+    let decls = [
+        ProjectInfo::decl(&cfg),
+        RecentProject::decl(&cfg),
+        SourceSummary::decl(&cfg),
+        SnapshotSummary::decl(&cfg),
+        ColumnInfo::decl(&cfg),
+        SortDirection::decl(&cfg),
+        SortSpec::decl(&cfg),
+        ColumnFilter::decl(&cfg),
+        PageRequest::decl(&cfg),
+        StagedRow::decl(&cfg),
+        Page::decl(&cfg),
+        ImportRequest::decl(&cfg),
+        ImportSummary::decl(&cfg),
+        Stage::decl(&cfg),
+        ProgressEvent::decl(&cfg),
+        MappingSummary::decl(&cfg),
+        ConvertSummary::decl(&cfg),
+        Severity::decl(&cfg),
+        Finding::decl(&cfg),
+        RuleCount::decl(&cfg),
+        ValidateSummary::decl(&cfg),
+        PushRequest::decl(&cfg),
+        PushSummary::decl(&cfg),
+        PipelineStatus::decl(&cfg),
+        ErrorCode::decl(&cfg),
+        ErrorDto::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the engine's Rust DTOs (crates/engine/src/api/dto.rs) by\n// `UPDATE_BINDINGS=1 cargo test -p cutover-engine bindings`. Do not edit.\n",
+    );
+    for decl in decls {
+        out.push_str("export ");
+        out.push_str(&decl);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bindings_are_fresh() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
+        let generated = super::typescript();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "ui/src/lib/bindings.ts is stale: run `UPDATE_BINDINGS=1 cargo test -p cutover-engine bindings` and commit it"
+        );
+    }
+}

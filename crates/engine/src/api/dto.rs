@@ -1,0 +1,334 @@
+//! The data shapes that cross the engine's boundary: what the CLI prints with `--json`
+//! and what the desktop app receives over IPC. TypeScript types are generated from these
+//! (see `bindings.rs`); nothing here carries behaviour.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The project that is open: one SQLite file per migration project.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ProjectInfo {
+    pub path: String,
+    pub name: String,
+    pub schema_version: u32,
+    pub created_at: String,
+    /// The FHIR base URL pushes go to, if one has been set.
+    pub target_base_url: Option<String>,
+}
+
+/// A project the app opened before, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct RecentProject {
+    pub path: String,
+    pub name: String,
+    pub opened_at: String,
+    /// False when the file has since been moved or deleted.
+    pub exists: bool,
+}
+
+/// A legacy source (one kind of export, e.g. `patients`) with its snapshot history.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SourceSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    /// Oldest first; the last one is the current snapshot.
+    pub snapshots: Vec<SnapshotSummary>,
+}
+
+/// One import of a source file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SnapshotSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub source_id: i64,
+    /// 1 for the first import of the source, 2 for the next, ...
+    pub seq: u32,
+    pub file_name: String,
+    pub imported_at: String,
+    #[ts(type = "number")]
+    pub row_count: i64,
+    pub column_count: u32,
+    /// Rows kept but marked, e.g. a ragged row with too many or too few fields.
+    #[ts(type = "number")]
+    pub flagged_rows: i64,
+}
+
+/// A column of a staged snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ColumnInfo {
+    pub index: u32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SortSpec {
+    pub column: u32,
+    pub direction: SortDirection,
+}
+
+/// Keep rows whose value in `column` contains `contains` (case-insensitive).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ColumnFilter {
+    pub column: u32,
+    pub contains: String,
+}
+
+/// A window of a staged snapshot: what the grid asks for as it scrolls.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PageRequest {
+    #[ts(type = "number")]
+    pub snapshot_id: i64,
+    /// Position in the sorted and filtered view, from 0.
+    #[ts(type = "number")]
+    pub offset: i64,
+    pub limit: u32,
+    pub sort: Option<SortSpec>,
+    pub filters: Vec<ColumnFilter>,
+}
+
+/// One staged legacy row, exactly as exported, with its provenance.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct StagedRow {
+    /// Row number within the snapshot, from 1 (header excluded).
+    #[ts(type = "number")]
+    pub row: i64,
+    /// Physical line in the file where the record starts, from 1.
+    #[ts(type = "number")]
+    pub line: i64,
+    /// Content hash of the row's values (hex).
+    pub hash: String,
+    /// One value per column; `null` where the row had no field for that column.
+    pub values: Vec<Option<String>>,
+    /// Why the row is marked, if it is (e.g. "ragged: 5 fields, header has 6").
+    pub flag: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct Page {
+    #[ts(type = "number")]
+    pub snapshot_id: i64,
+    pub columns: Vec<ColumnInfo>,
+    /// Rows in the filtered view (the whole snapshot when there is no filter).
+    #[ts(type = "number")]
+    pub total_rows: i64,
+    #[ts(type = "number")]
+    pub offset: i64,
+    pub rows: Vec<StagedRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ImportRequest {
+    pub path: String,
+    /// Source to add a snapshot to; defaults to the file name without extension.
+    pub source_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ImportSummary {
+    #[ts(type = "number")]
+    pub source_id: i64,
+    pub source_name: String,
+    #[ts(type = "number")]
+    pub snapshot_id: i64,
+    pub seq: u32,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub rows: i64,
+    #[ts(type = "number")]
+    pub flagged_rows: i64,
+    pub columns: u32,
+    #[ts(type = "number")]
+    pub elapsed_ms: i64,
+}
+
+/// Which long-running operation a progress report belongs to.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Import,
+    Convert,
+    Validate,
+    Push,
+}
+
+/// A progress report. Carries counts only, never row content.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ProgressEvent {
+    pub stage: Stage,
+    #[ts(type = "number")]
+    pub done: i64,
+    /// Known for pushes and conversions; for imports, bytes read vs file size.
+    #[ts(type = "number | null")]
+    pub total: Option<i64>,
+    /// What `done` and `total` count: "rows", "bytes", "resources".
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MappingSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub resource_type: String,
+    pub source_name: String,
+    /// 1 for the first spec loaded under this name, then 2, ...
+    pub version: u32,
+    pub field_count: u32,
+    pub loaded_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ConvertSummary {
+    #[ts(type = "number")]
+    pub mapping_id: i64,
+    pub resource_type: String,
+    #[ts(type = "number")]
+    pub snapshot_id: i64,
+    #[ts(type = "number")]
+    pub rows_read: i64,
+    #[ts(type = "number")]
+    pub converted: i64,
+    /// Rows that produced no resource (e.g. no business identifier); each has a finding.
+    #[ts(type = "number")]
+    pub failed: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem found in a legacy row or converted record. Names the row and column,
+/// never the value, so findings can be logged and exported without PHI.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct Finding {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub stage: Stage,
+    pub resource_id: Option<String>,
+    #[ts(type = "number")]
+    pub snapshot_id: i64,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub row: i64,
+    #[ts(type = "number")]
+    pub line: i64,
+    pub column: Option<String>,
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct RuleCount {
+    pub rule: String,
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ValidateSummary {
+    #[ts(type = "number")]
+    pub checked: i64,
+    #[ts(type = "number")]
+    pub valid: i64,
+    #[ts(type = "number")]
+    pub invalid: i64,
+    #[ts(type = "number")]
+    pub findings: i64,
+    pub by_rule: Vec<RuleCount>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PushRequest {
+    /// FHIR R4 base URL, e.g. `http://127.0.0.1:8090/fhir/R4`. Defaults to the project's target.
+    pub base_url: Option<String>,
+    /// Build and count the requests but send nothing.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PushSummary {
+    pub base_url: String,
+    pub dry_run: bool,
+    /// Valid resources not yet accepted by this target, that this run tried.
+    #[ts(type = "number")]
+    pub attempted: i64,
+    /// 201 from the server: it had no resource with that identifier.
+    #[ts(type = "number")]
+    pub created: i64,
+    /// 200 from the server: the existing resource with that identifier was updated.
+    #[ts(type = "number")]
+    pub updated: i64,
+    #[ts(type = "number")]
+    pub rejected: i64,
+    /// Already accepted by this target with the same content; not sent again.
+    #[ts(type = "number")]
+    pub skipped: i64,
+    /// Not attempted because the run was cancelled; still pending.
+    #[ts(type = "number")]
+    pub pending: i64,
+    pub cancelled: bool,
+}
+
+/// Counts per pipeline stage, for the pipeline bar and `cutover status`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PipelineStatus {
+    pub sources: u32,
+    /// Rows in the current snapshot of every source.
+    #[ts(type = "number")]
+    pub imported: i64,
+    #[ts(type = "number")]
+    pub converted: i64,
+    #[ts(type = "number")]
+    pub valid: i64,
+    #[ts(type = "number")]
+    pub invalid: i64,
+    #[ts(type = "number")]
+    pub pushed: i64,
+    #[ts(type = "number")]
+    pub rejected: i64,
+    pub target_base_url: Option<String>,
+}
+
+/// What the UI switches on; the message is for people.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A file or record that was asked for does not exist.
+    NotFound,
+    /// The file is not a Cutover project.
+    NotAProject,
+    /// The project was written by a newer Cutover.
+    NewerSchema,
+    /// An input file or spec cannot be used at all.
+    BadInput,
+    /// Reading or writing a file failed.
+    Io,
+    /// The operation was cancelled; nothing half-written was kept.
+    Cancelled,
+    /// The FHIR server could not be reached.
+    Network,
+    /// No project is open (app only).
+    NoProject,
+    /// A bug: please report it.
+    Internal,
+}
+
+/// An error as the CLI prints it with `--json` and the app receives it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ErrorDto {
+    pub code: ErrorCode,
+    pub message: String,
+}

@@ -1,0 +1,250 @@
+//! Use cases: load a mapping spec into the project, list mappings, and convert the current
+//! snapshot of each mapped source into FHIR resources.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use tracing::info;
+use uuid::Uuid;
+
+use crate::api::dto::{ConvertSummary, MappingSummary, Stage};
+use crate::api::{Cancel, Ctx, ProgressSink, Throttled, sources};
+use crate::error::{EngineError, Result, SqlContext};
+use crate::findings;
+use crate::mapping::convert::{ColumnIndex, RowOutcome, convert_row};
+use crate::mapping::spec::{CompiledMapping, compile};
+use crate::store::{self, staging};
+
+/// Load a spec file. A spec identical to the latest version of its name is not stored
+/// again; a changed one becomes the next version.
+pub fn load(ctx: &Ctx, spec_path: &Path) -> Result<MappingSummary> {
+    let file = spec_path.display().to_string();
+    let text = std::fs::read_to_string(spec_path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => {
+            EngineError::bad_input(&file, "the spec is not UTF-8 text")
+        }
+        _ => EngineError::io_at(spec_path, "reading", e),
+    })?;
+    let compiled = compile(&text).map_err(|reason| EngineError::bad_input(&file, reason))?;
+    let spec = &compiled.spec;
+    let conn = ctx.open()?;
+    let latest: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, spec FROM mapping WHERE name = ?1 ORDER BY version DESC LIMIT 1",
+            [&spec.name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .ctx("reading mappings")?;
+    let id = match latest {
+        Some((id, stored)) if stored == text => id,
+        _ => {
+            conn.execute(
+                "INSERT INTO mapping (name, version, resource_type, source_name, spec, loaded_at)
+                 VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM mapping WHERE name = ?1), ?2, ?3, ?4, ?5)",
+                (&spec.name, &spec.resource, &spec.source, &text, ctx.now_text()),
+            )
+            .ctx("saving mapping")?;
+            conn.last_insert_rowid()
+        }
+    };
+    list_with(&conn)?
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| EngineError::Internal("mapping vanished".into()))
+}
+
+/// The latest version of every mapping, by name.
+pub fn list(ctx: &Ctx) -> Result<Vec<MappingSummary>> {
+    list_with(&ctx.open()?)
+}
+
+fn list_with(conn: &Connection) -> Result<Vec<MappingSummary>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, name, resource_type, source_name, version, spec, loaded_at FROM mapping m
+             WHERE version = (SELECT max(version) FROM mapping WHERE name = m.name) ORDER BY name",
+        )
+        .ctx("listing mappings")?;
+    let rows = stmt
+        .query_map([], |r| {
+            let spec: String = r.get(5)?;
+            Ok(MappingSummary {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                resource_type: r.get(2)?,
+                source_name: r.get(3)?,
+                version: r.get(4)?,
+                field_count: compile(&spec).map_or(0, |c| c.elements.len() as u32 + 1),
+                loaded_at: r.get(6)?,
+            })
+        })
+        .ctx("listing mappings")?;
+    rows.collect::<std::result::Result<_, _>>()
+        .ctx("listing mappings")
+}
+
+/// Convert the current snapshot of every mapped source, each mapping in one transaction.
+pub fn convert(
+    ctx: &Ctx,
+    progress: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<Vec<ConvertSummary>> {
+    let mappings = list(ctx)?;
+    if mappings.is_empty() {
+        return Err(EngineError::NoSuchRecord {
+            what: "mapping (load a spec with `cutover map` first)".into(),
+        });
+    }
+    mappings
+        .iter()
+        .map(|m| convert_one(ctx, m, progress, cancel))
+        .collect()
+}
+
+fn convert_one(
+    ctx: &Ctx,
+    summary: &MappingSummary,
+    progress: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<ConvertSummary> {
+    let mut conn = ctx.open()?;
+    let namespace = Uuid::parse_str(&store::project_record(&conn)?.namespace)
+        .map_err(|e| EngineError::Internal(format!("project namespace: {e}")))?;
+    let text: String = conn
+        .query_row(
+            "SELECT spec FROM mapping WHERE id = ?1",
+            [summary.id],
+            |r| r.get(0),
+        )
+        .ctx("reading mapping")?;
+    let mapping: CompiledMapping = compile(&text).map_err(|reason| {
+        EngineError::bad_input(
+            format!("mapping '{}' v{}", summary.name, summary.version),
+            reason,
+        )
+    })?;
+    let snapshot_id = sources::snapshot_id_with(&conn, &summary.source_name, None)?;
+    let row_count: i64 = conn
+        .query_row(
+            "SELECT row_count FROM snapshot WHERE id = ?1",
+            [snapshot_id],
+            |r| r.get(0),
+        )
+        .ctx("reading snapshot")?;
+    let columns: Vec<String> = staging::columns(&conn, snapshot_id)?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let index = ColumnIndex::resolve(&mapping, &columns).map_err(|reason| {
+        EngineError::bad_input(
+            format!("mapping '{}' v{}", summary.name, summary.version),
+            reason,
+        )
+    })?;
+
+    let now = ctx.now_text();
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("starting conversion")?;
+    // A re-run replaces what earlier versions of this mapping produced. Ids are
+    // deterministic, so push state (keyed by id) still applies to the new resources.
+    let previous = "SELECT id FROM mapping WHERE name = ?1";
+    tx.execute(
+        &format!("DELETE FROM finding WHERE mapping_id IN ({previous})"),
+        [&summary.name],
+    )
+    .ctx("clearing old findings")?;
+    tx.execute(
+        &format!("DELETE FROM resource WHERE mapping_id IN ({previous})"),
+        [&summary.name],
+    )
+    .ctx("clearing old resources")?;
+
+    let mut throttle = Throttled::new(progress, Stage::Convert, "rows", Some(row_count));
+    let (mut read, mut converted, mut failed) = (0i64, 0i64, 0i64);
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT OR IGNORE INTO resource (id, resource_type, mapping_id, snapshot_id, row, line,
+                   identifier_system, identifier_value, body, body_hash, valid, converted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11)",
+            )
+            .ctx("preparing resource insert")?;
+        let mut sink = findings::Writer::new(&tx, Stage::Convert, Some(summary.id), snapshot_id)?;
+        staging::for_each_row(&tx, snapshot_id, |row| {
+            read += 1;
+            match convert_row(&mapping, &index, &namespace, &row) {
+                RowOutcome::Converted {
+                    id,
+                    identifier_value,
+                    resource,
+                    problems,
+                } => {
+                    let body = resource.to_string();
+                    let hash =
+                        staging::hex(&xxhash_rust::xxh3::xxh3_128(body.as_bytes()).to_be_bytes());
+                    let inserted = insert
+                        .execute((
+                            &id,
+                            &mapping.spec.resource,
+                            summary.id,
+                            snapshot_id,
+                            row.row,
+                            row.line,
+                            &mapping.spec.identifier.system,
+                            &identifier_value,
+                            &body,
+                            &hash,
+                            &now,
+                        ))
+                        .ctx("saving resource")?;
+                    if inserted == 0 {
+                        failed += 1;
+                        sink.add_error(
+                            None,
+                            &row,
+                            Some(&mapping.spec.identifier.column),
+                            "identifier.duplicate",
+                            &format!(
+                                "business identifier repeats an earlier row's (column {}); this row was not converted",
+                                mapping.spec.identifier.column
+                            ),
+                        )?;
+                    } else {
+                        converted += 1;
+                        for p in problems {
+                            sink.add_error(Some(&id), &row, Some(&p.column), &p.rule, &p.message)?;
+                        }
+                    }
+                }
+                RowOutcome::Failed(problems) => {
+                    failed += 1;
+                    for p in problems {
+                        sink.add_error(None, &row, Some(&p.column), &p.rule, &p.message)?;
+                    }
+                }
+            }
+            if read % 4096 == 0 {
+                cancel.check("conversion")?;
+                throttle.tick(read);
+            }
+            Ok(true)
+        })?;
+    }
+    cancel.check("conversion")?;
+    tx.commit().ctx("committing conversion")?;
+    throttle.finish(read);
+    info!(
+        mapping_id = summary.id,
+        snapshot_id, read, converted, failed, "conversion finished"
+    );
+    Ok(ConvertSummary {
+        mapping_id: summary.id,
+        resource_type: mapping.spec.resource.clone(),
+        snapshot_id,
+        rows_read: read,
+        converted,
+        failed,
+    })
+}

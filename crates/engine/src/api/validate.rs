@@ -1,0 +1,139 @@
+//! Use cases: validate every converted resource against the built-in rules, and list
+//! findings.
+
+use std::collections::HashMap;
+
+use rusqlite::TransactionBehavior;
+use tracing::info;
+
+use crate::api::dto::{Finding, RuleCount, Stage, ValidateSummary};
+use crate::api::{Cancel, Ctx, ProgressSink, Throttled};
+use crate::error::{EngineError, Result, SqlContext};
+use crate::findings;
+use crate::mapping::spec::compile;
+use crate::validate::check_patient;
+
+pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<ValidateSummary> {
+    let today = ctx.clock.now().date_naive();
+    let mut conn = ctx.open()?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("starting validation")?;
+    tx.execute("DELETE FROM finding WHERE stage = 'validate'", [])
+        .ctx("clearing old findings")?;
+    let total: i64 = tx
+        .query_row("SELECT count(*) FROM resource", [], |r| r.get(0))
+        .ctx("counting resources")?;
+    // Element → legacy column, per mapping, so findings name the column to fix.
+    let mut columns: HashMap<i64, HashMap<String, String>> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare("SELECT id, spec FROM mapping")
+            .ctx("reading mappings")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .ctx("reading mappings")?;
+        for row in rows {
+            let (id, text) = row.ctx("reading mappings")?;
+            if let Ok(m) = compile(&text) {
+                let mut by_element: HashMap<String, String> = m
+                    .elements
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.target.path().split('.').next().unwrap_or("").to_string(),
+                            e.column.clone(),
+                        )
+                    })
+                    .collect();
+                by_element.insert("identifier".into(), m.spec.identifier.column.clone());
+                columns.insert(id, by_element);
+            }
+        }
+    }
+    let mut throttle = Throttled::new(progress, Stage::Validate, "resources", Some(total));
+    let (mut checked, mut valid) = (0i64, 0i64);
+    let mut by_rule: HashMap<&'static str, i64> = HashMap::new();
+    let mut findings_written = 0;
+    {
+        let mut select = tx
+            .prepare("SELECT id, mapping_id, snapshot_id, row, line, body FROM resource ORDER BY snapshot_id, row")
+            .ctx("reading resources")?;
+        let mut update = tx
+            .prepare("UPDATE resource SET valid = ?1 WHERE id = ?2")
+            .ctx("preparing update")?;
+        let mut writers: HashMap<(i64, i64), findings::Writer> = HashMap::new();
+        let mut rows = select.query([]).ctx("reading resources")?;
+        while let Some(r) = rows.next().ctx("reading resources")? {
+            let id: String = r.get(0).ctx("reading resource")?;
+            let mapping_id: i64 = r.get(1).ctx("reading resource")?;
+            let snapshot_id: i64 = r.get(2).ctx("reading resource")?;
+            let (row, line): (i64, i64) = (
+                r.get(3).ctx("reading resource")?,
+                r.get(4).ctx("reading resource")?,
+            );
+            let body: String = r.get(5).ctx("reading resource")?;
+            let resource: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
+                EngineError::Internal(format!("stored resource {id} is not JSON: {e}"))
+            })?;
+            let violations = check_patient(&resource, today);
+            checked += 1;
+            if violations.is_empty() {
+                valid += 1;
+            }
+            update
+                .execute((violations.is_empty(), &id))
+                .ctx("marking resource")?;
+            if !violations.is_empty() {
+                let writer = match writers.entry((mapping_id, snapshot_id)) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                        findings::Writer::new(&tx, Stage::Validate, Some(mapping_id), snapshot_id)?,
+                    ),
+                };
+                for v in violations {
+                    let column = columns
+                        .get(&mapping_id)
+                        .and_then(|c| c.get(v.element))
+                        .map(String::as_str);
+                    writer.add_at(v.severity, Some(&id), row, line, column, v.rule, &v.message)?;
+                    *by_rule.entry(v.rule).or_default() += 1;
+                    findings_written += 1;
+                }
+            }
+            if checked % 4096 == 0 {
+                cancel.check("validation")?;
+                throttle.tick(checked);
+            }
+        }
+    }
+    cancel.check("validation")?;
+    tx.commit().ctx("committing validation")?;
+    throttle.finish(checked);
+    info!(
+        checked,
+        valid,
+        findings = findings_written,
+        "validation finished"
+    );
+    let mut by_rule: Vec<RuleCount> = by_rule
+        .into_iter()
+        .map(|(rule, count)| RuleCount {
+            rule: rule.to_string(),
+            count,
+        })
+        .collect();
+    by_rule.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule.cmp(&b.rule)));
+    Ok(ValidateSummary {
+        checked,
+        valid,
+        invalid: checked - valid,
+        findings: findings_written,
+        by_rule,
+    })
+}
+
+/// Findings of every stage, in row order.
+pub fn findings(ctx: &Ctx, limit: u32) -> Result<Vec<Finding>> {
+    findings::list(&ctx.open()?, limit)
+}

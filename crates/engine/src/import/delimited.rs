@@ -1,0 +1,413 @@
+//! Delimited text (CSV, TSV, pipe, semicolon) read as a stream of records with their
+//! physical line numbers. Values are kept exactly as exported, as text.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::error::{EngineError, Result};
+
+/// How much of the file is looked at to decide what it is.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// One legacy record, decoded, with everything needed to stage it.
+pub struct Record {
+    /// Physical line where the record starts, from 1.
+    pub line: u64,
+    /// Values for the header's columns; `None` where the record is short.
+    pub values: Vec<Option<String>>,
+    /// Fields past the header's width.
+    pub extra: Vec<String>,
+    /// Why the record is marked, if it is.
+    pub flag: Option<String>,
+    /// xxh3-128 of the raw fields.
+    pub hash: [u8; 16],
+}
+
+pub struct DelimitedReader {
+    file_name: String,
+    reader: csv::Reader<CountingReader<BufReader<File>>>,
+    record: csv::ByteRecord,
+    pub header: Vec<String>,
+    pub delimiter: u8,
+    lines: Arc<Mutex<LineIndex>>,
+}
+
+impl DelimitedReader {
+    pub fn open(path: &Path) -> Result<Self> {
+        let file_name = display_name(path);
+        let mut file = File::open(path).map_err(|e| EngineError::io_at(path, "opening", e))?;
+        let mut sample = vec![0u8; SNIFF_BYTES];
+        let n = read_up_to(&mut file, &mut sample)
+            .map_err(|e| EngineError::io_at(path, "reading", e))?;
+        sample.truncate(n);
+        if sample.is_empty() {
+            return Err(EngineError::bad_input(&file_name, "the file is empty"));
+        }
+        if let Some(pos) = sample.iter().position(|&b| b == 0) {
+            return Err(EngineError::bad_input(
+                &file_name,
+                format!("not a delimited text file: binary content (NUL byte at offset {pos})"),
+            ));
+        }
+        let bom = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            3
+        } else {
+            0
+        };
+        let delimiter = sniff_delimiter(&sample[bom..]);
+
+        let file = File::open(path).map_err(|e| EngineError::io_at(path, "opening", e))?;
+        let lines = Arc::new(Mutex::new(LineIndex::default()));
+        let mut inner = BufReader::with_capacity(256 * 1024, file);
+        if bom > 0 {
+            let mut skip = [0u8; 3];
+            inner
+                .read_exact(&mut skip)
+                .map_err(|e| EngineError::io_at(path, "reading", e))?;
+        }
+        let counting = CountingReader {
+            inner,
+            lines: lines.clone(),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(counting);
+        let mut record = csv::ByteRecord::new();
+        let has_header = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(&file_name, e))?;
+        if !has_header {
+            return Err(EngineError::bad_input(
+                &file_name,
+                "the file has no header row",
+            ));
+        }
+        let header = record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        Ok(DelimitedReader {
+            file_name,
+            reader,
+            record,
+            header,
+            delimiter,
+            lines,
+        })
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        self.lines.lock().map_or(0, |l| l.offset)
+    }
+
+    /// The physical line a record starting at byte `start` begins on.
+    fn line_at(&self, start: u64, fallback: u64) -> u64 {
+        let Ok(mut index) = self.lines.lock() else {
+            return fallback;
+        };
+        while index
+            .starts
+            .front()
+            .is_some_and(|&(offset, _)| offset < start)
+        {
+            index.starts.pop_front();
+        }
+        index.starts.front().map_or(fallback, |&(_, line)| line)
+    }
+
+    /// The next record, or `None` at the end of the file.
+    pub fn next_record(&mut self) -> Result<Option<Record>> {
+        let more = self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(&self.file_name, e))?;
+        if !more {
+            return Ok(None);
+        }
+        // The csv crate's own line numbers skip blank lines and miscount CRLF, so the
+        // line comes from our own index of where each non-empty line starts.
+        let line = match self.record.position() {
+            Some(p) => self.line_at(p.byte(), p.line()),
+            None => 0,
+        };
+        let width = self.header.len();
+        let mut hasher = Xxh3::new();
+        let mut values = Vec::with_capacity(width);
+        let mut extra = Vec::new();
+        let mut bad_utf8: Vec<String> = Vec::new();
+        for (i, field) in self.record.iter().enumerate() {
+            hasher.update(&(field.len() as u64).to_le_bytes());
+            hasher.update(field);
+            let text = match std::str::from_utf8(field) {
+                Ok(s) => s.to_string(),
+                Err(_) => {
+                    bad_utf8.push(
+                        self.header
+                            .get(i)
+                            .cloned()
+                            .unwrap_or_else(|| format!("field {}", i + 1)),
+                    );
+                    String::from_utf8_lossy(field).into_owned()
+                }
+            };
+            if i < width {
+                values.push(Some(text));
+            } else {
+                extra.push(text);
+            }
+        }
+        let fields = self.record.len();
+        // A lone empty line parses as one empty field; a blank record is still kept.
+        while values.len() < width {
+            values.push(None);
+        }
+        let mut flags = Vec::new();
+        if fields != width {
+            flags.push(format!("ragged: {fields} fields, header has {width}"));
+        }
+        if !bad_utf8.is_empty() {
+            flags.push(format!(
+                "invalid UTF-8 in column {} (kept with U+FFFD)",
+                bad_utf8.join(", ")
+            ));
+        }
+        Ok(Some(Record {
+            line,
+            values,
+            extra,
+            flag: if flags.is_empty() {
+                None
+            } else {
+                Some(flags.join("; "))
+            },
+            hash: hasher.digest128().to_be_bytes(),
+        }))
+    }
+}
+
+fn csv_error(file_name: &str, e: csv::Error) -> EngineError {
+    let location = e
+        .position()
+        .map(|p| format!("line {}", p.line()))
+        .unwrap_or_default();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => EngineError::io(format!("reading {file_name}"), io),
+        other => EngineError::BadInput {
+            file: file_name.to_string(),
+            location,
+            reason: format!("{other:?}"),
+        },
+    }
+}
+
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Pick the delimiter that splits the first line into the most fields, outside quotes.
+pub fn sniff_delimiter(sample: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b'\t', b'|', b';'];
+    let mut counts = [0usize; 4];
+    let mut in_quotes = false;
+    for &b in sample {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            _ if !in_quotes => {
+                if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let (best, n) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, n)| (*n, usize::MAX - i))
+        .unwrap_or((0, &0));
+    if *n == 0 { b',' } else { CANDIDATES[best] }
+}
+
+/// Where each non-empty physical line starts, for the stretch of the file the csv reader
+/// has read ahead; entries are dropped as records pass them, so memory stays small.
+#[derive(Default)]
+struct LineIndex {
+    /// `(byte offset, line number)` of each non-empty line start not yet passed.
+    starts: VecDeque<(u64, u64)>,
+    /// Bytes seen so far.
+    offset: u64,
+    line: u64,
+    at_line_start: bool,
+    after_cr: bool,
+    started: bool,
+}
+
+impl LineIndex {
+    /// Line breaks are `\n`, `\r\n` or a lone `\r`.
+    fn scan(&mut self, bytes: &[u8]) {
+        if !self.started {
+            self.started = true;
+            self.line = 1;
+            self.at_line_start = true;
+        }
+        for &b in bytes {
+            match b {
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' => {
+                    self.line += 1;
+                    self.at_line_start = true;
+                }
+                b'\r' => {
+                    self.line += 1;
+                    self.at_line_start = true;
+                    self.after_cr = true;
+                }
+                _ => {
+                    self.after_cr = false;
+                    if self.at_line_start {
+                        self.starts.push_back((self.offset, self.line));
+                        self.at_line_start = false;
+                    }
+                }
+            }
+            self.offset += 1;
+        }
+    }
+}
+
+struct CountingReader<R> {
+    inner: R,
+    lines: Arc<Mutex<LineIndex>>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut lines) = self.lines.lock() {
+            lines.scan(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_is_sniffed_from_the_header_line() {
+        for (sample, expected) in [
+            (&b"a,b,c\n1,2,3"[..], b','),
+            (b"a\tb\tc\n", b'\t'),
+            (b"a|b|c\r\n", b'|'),
+            (b"a;b;c", b';'),
+            (b"\"x,y\"|b|c\n", b'|'),
+            (b"single\n", b','),
+        ] {
+            assert_eq!(
+                sniff_delimiter(sample) as char,
+                expected as char,
+                "sample {:?}",
+                String::from_utf8_lossy(sample)
+            );
+        }
+    }
+
+    fn read_all(content: &[u8]) -> Result<(Vec<String>, Vec<Record>)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, content).unwrap();
+        let mut r = DelimitedReader::open(&path)?;
+        let mut out = Vec::new();
+        while let Some(rec) = r.next_record()? {
+            out.push(rec);
+        }
+        Ok((r.header.clone(), out))
+    }
+
+    #[test]
+    fn ragged_rows_are_kept_and_flagged_without_shifting() {
+        let (header, rows) = read_all(b"A,B,C\n1,2\n1,2,3,4\n\"x\ny\",07030,z\n").unwrap();
+        assert_eq!(header, ["A", "B", "C"]);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].values, [Some("1".into()), Some("2".into()), None]);
+        assert_eq!(
+            rows[0].flag.as_deref(),
+            Some("ragged: 2 fields, header has 3")
+        );
+        assert_eq!(rows[1].extra, ["4"]);
+        assert_eq!(rows[1].line, 3);
+        assert_eq!(
+            rows[2].values[0].as_deref(),
+            Some("x\ny"),
+            "embedded newline kept"
+        );
+        assert_eq!(
+            rows[2].values[1].as_deref(),
+            Some("07030"),
+            "leading zero kept"
+        );
+        assert_eq!(rows[2].line, 4, "a record's line is where it starts");
+        assert!(rows[2].flag.is_none());
+    }
+
+    #[test]
+    fn lines_are_physical_lines_for_lf_and_crlf() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["A,B", "1,2", "\"x", "y\",3", "", "4,5", ""].join(ending);
+            let (_, rows) = read_all(text.as_bytes()).unwrap();
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3, 6], "line ending {ending:?}");
+        }
+    }
+
+    #[test]
+    fn bom_is_stripped_and_bad_utf8_flagged() {
+        let (header, rows) = read_all(b"\xEF\xBB\xBFMRN,NAME\n1,Caf\xE9\n").unwrap();
+        assert_eq!(header, ["MRN", "NAME"]);
+        assert_eq!(rows[0].values[1].as_deref(), Some("Caf\u{FFFD}"));
+        assert!(rows[0].flag.as_deref().unwrap().contains("column NAME"));
+    }
+
+    #[test]
+    fn unusable_files_are_errors_naming_the_file() {
+        for (content, expected) in [
+            (&b""[..], "t.csv: the file is empty"),
+            (
+                b"PK\x03\x04\x00\x00binary",
+                "t.csv: not a delimited text file",
+            ),
+        ] {
+            let err = read_all(content).err().expect("an error");
+            assert!(err.to_string().starts_with(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn equal_rows_hash_equal_and_field_boundaries_matter() {
+        let (_, rows) = read_all(b"A,B\nab,c\nab,c\na,bc\n").unwrap();
+        assert_eq!(rows[0].hash, rows[1].hash);
+        assert_ne!(rows[0].hash, rows[2].hash);
+    }
+}

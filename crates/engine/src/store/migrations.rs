@@ -1,0 +1,128 @@
+//! Schema migrations. Each entry upgrades the schema by one version; all pending
+//! upgrades run in one IMMEDIATE transaction so a project is never left half-upgraded.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{EngineError, Result, SqlContext};
+
+/// Version 1: sources, snapshots and their columns, mappings, converted resources,
+/// findings and per-target push state. Staging tables (`stg_<snapshot id>`) are created
+/// per snapshot by `staging`.
+const V1: &str = r#"
+CREATE TABLE project (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    namespace       TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    target_base_url TEXT
+);
+CREATE TABLE source (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE snapshot (
+    id           INTEGER PRIMARY KEY,
+    source_id    INTEGER NOT NULL REFERENCES source(id),
+    seq          INTEGER NOT NULL,
+    file_name    TEXT NOT NULL,
+    file_path    TEXT NOT NULL,
+    file_size    INTEGER NOT NULL,
+    imported_at  TEXT NOT NULL,
+    row_count    INTEGER NOT NULL,
+    flagged_rows INTEGER NOT NULL,
+    UNIQUE (source_id, seq)
+);
+CREATE TABLE snapshot_column (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshot(id),
+    idx         INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    raw_name    TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, idx)
+);
+CREATE TABLE mapping (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    resource_type TEXT NOT NULL,
+    source_name   TEXT NOT NULL,
+    spec          TEXT NOT NULL,
+    loaded_at     TEXT NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE TABLE resource (
+    id                TEXT PRIMARY KEY,
+    resource_type     TEXT NOT NULL,
+    mapping_id        INTEGER NOT NULL REFERENCES mapping(id),
+    snapshot_id       INTEGER NOT NULL REFERENCES snapshot(id),
+    row               INTEGER NOT NULL,
+    line              INTEGER NOT NULL,
+    identifier_system TEXT NOT NULL,
+    identifier_value  TEXT NOT NULL,
+    body              TEXT NOT NULL,
+    body_hash         TEXT NOT NULL,
+    valid             INTEGER,
+    converted_at      TEXT NOT NULL
+);
+CREATE INDEX resource_by_mapping ON resource(mapping_id);
+CREATE TABLE finding (
+    id          INTEGER PRIMARY KEY,
+    stage       TEXT NOT NULL,
+    mapping_id  INTEGER,
+    resource_id TEXT,
+    snapshot_id INTEGER NOT NULL,
+    row         INTEGER NOT NULL,
+    line        INTEGER NOT NULL,
+    column_name TEXT,
+    rule        TEXT NOT NULL,
+    severity    TEXT NOT NULL,
+    message     TEXT NOT NULL
+);
+CREATE INDEX finding_by_stage ON finding(stage, mapping_id);
+CREATE TABLE push_state (
+    resource_id TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+    http_status INTEGER,
+    server_id   TEXT,
+    body_hash   TEXT NOT NULL,
+    outcome     TEXT,
+    attempts    INTEGER NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (resource_id, target)
+);
+"#;
+
+/// Every migration, in order; `MIGRATIONS[i]` upgrades version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[V1];
+
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub(super) fn upgrade(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .ctx("reading schema version")?;
+    if found > SCHEMA_VERSION {
+        return Err(EngineError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("starting schema upgrade")?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)
+            .ctx(&format!("upgrading schema to version {}", i + 1))?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .ctx("writing schema version")?;
+    tx.commit().ctx("committing schema upgrade")?;
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! Validation: rules that converted resources must pass before they may be pushed.
+//! A rule names the element it checked; the caller maps elements back to legacy columns.
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::Value as Json;
+
+use crate::api::dto::Severity;
+
+/// One rule broken by one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// The FHIR element, as named in mapping specs (`birthDate`, `name`, …).
+    pub element: &'static str,
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+}
+
+const GENDERS: [&str; 4] = ["male", "female", "other", "unknown"];
+
+/// Oldest plausible age, in years.
+const MAX_AGE: i32 = 120;
+
+fn violation(element: &'static str, rule: &'static str, message: impl Into<String>) -> Violation {
+    Violation {
+        element,
+        rule,
+        severity: Severity::Error,
+        message: message.into(),
+    }
+}
+
+/// Check a Patient against the built-in rules. `today` is the clinic's current date.
+pub fn check_patient(resource: &Json, today: NaiveDate) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let has_identifier = resource["identifier"].as_array().is_some_and(|ids| {
+        ids.iter()
+            .any(|i| i["value"].as_str().is_some_and(|v| !v.trim().is_empty()))
+    });
+    if !has_identifier {
+        out.push(violation(
+            "identifier",
+            "required.identifier",
+            "Patient has no business identifier",
+        ));
+    }
+    let name = &resource["name"][0];
+    let has_name = name["family"]
+        .as_str()
+        .is_some_and(|f| !f.trim().is_empty())
+        || name["text"].as_str().is_some_and(|t| !t.trim().is_empty());
+    if !has_name {
+        out.push(violation(
+            "name",
+            "required.name",
+            "Patient has no family name",
+        ));
+    }
+    match resource["birthDate"].as_str() {
+        None => out.push(violation(
+            "birthDate",
+            "required.birthDate",
+            "Patient has no birth date",
+        )),
+        Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Err(_) => out.push(violation(
+                "birthDate",
+                "format.birthDate",
+                "birthDate is not a YYYY-MM-DD date",
+            )),
+            Ok(date) if date > today => out.push(violation(
+                "birthDate",
+                "plausible.birthDate",
+                "birth date is in the future",
+            )),
+            Ok(date) if today.year() - date.year() > MAX_AGE => out.push(violation(
+                "birthDate",
+                "plausible.birthDate",
+                format!("age over {MAX_AGE} years"),
+            )),
+            Ok(_) => {}
+        },
+    }
+    match resource["gender"].as_str() {
+        None => out.push(violation(
+            "gender",
+            "required.gender",
+            "Patient has no administrative gender",
+        )),
+        Some(g) if !GENDERS.contains(&g) => out.push(violation(
+            "gender",
+            "code.gender",
+            "gender is not a FHIR administrative-gender code (male, female, other, unknown)",
+        )),
+        Some(_) => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    fn good() -> Json {
+        json!({
+            "resourceType": "Patient",
+            "identifier": [{"system": "urn:x", "value": "A1"}],
+            "name": [{"family": "Doe", "given": ["Jane"]}],
+            "birthDate": "1961-03-14",
+            "gender": "female"
+        })
+    }
+
+    #[test]
+    fn rules_table() {
+        let cases: Vec<(&str, Box<dyn Fn(&mut Json)>, Vec<&str>)> = vec![
+            ("a complete patient passes", Box::new(|_| {}), vec![]),
+            (
+                "no identifier",
+                Box::new(|p| p["identifier"] = json!([])),
+                vec!["required.identifier"],
+            ),
+            (
+                "blank family",
+                Box::new(|p| p["name"][0]["family"] = json!(" ")),
+                vec!["required.name"],
+            ),
+            (
+                "text name is enough",
+                Box::new(|p| p["name"] = json!([{"text": "Jane Doe"}])),
+                vec![],
+            ),
+            (
+                "no birth date",
+                Box::new(|p| {
+                    p.as_object_mut().unwrap().remove("birthDate");
+                }),
+                vec!["required.birthDate"],
+            ),
+            (
+                "impossible date",
+                Box::new(|p| p["birthDate"] = json!("1961-02-30")),
+                vec!["format.birthDate"],
+            ),
+            (
+                "future birth",
+                Box::new(|p| p["birthDate"] = json!("2026-11-24")),
+                vec!["plausible.birthDate"],
+            ),
+            (
+                "born today is fine",
+                Box::new(|p| p["birthDate"] = json!("2026-11-23")),
+                vec![],
+            ),
+            (
+                "too old",
+                Box::new(|p| p["birthDate"] = json!("1890-01-01")),
+                vec!["plausible.birthDate"],
+            ),
+            (
+                "bad gender code",
+                Box::new(|p| p["gender"] = json!("F")),
+                vec!["code.gender"],
+            ),
+            (
+                "no gender",
+                Box::new(|p| {
+                    p.as_object_mut().unwrap().remove("gender");
+                }),
+                vec!["required.gender"],
+            ),
+        ];
+        for (what, change, expected) in cases {
+            let mut p = good();
+            change(&mut p);
+            let rules: Vec<&str> = check_patient(&p, today()).iter().map(|v| v.rule).collect();
+            assert_eq!(rules, expected, "{what}");
+        }
+    }
+}

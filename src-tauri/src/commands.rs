@@ -1,0 +1,232 @@
+//! Tauri commands: each one takes the open project from the app state, calls one engine
+//! use case off the main thread, and turns the error into `{ code, message }`.
+
+use std::path::PathBuf;
+
+use cutover_engine::EngineError;
+use cutover_engine::api::dto::*;
+use cutover_engine::api::{self, Cancel, Ctx, SystemClock};
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::AppState;
+
+type CmdResult<T> = Result<T, ErrorDto>;
+
+fn internal(what: &str) -> ErrorDto {
+    EngineError::Internal(what.to_string()).to_dto()
+}
+
+fn ctx(state: &AppState) -> CmdResult<Ctx> {
+    let project = state
+        .project
+        .lock()
+        .map_err(|_| internal("state poisoned"))?;
+    project.as_ref().map(Ctx::new).ok_or(ErrorDto {
+        code: ErrorCode::NoProject,
+        message: "No project is open: create or open one first.".into(),
+    })
+}
+
+/// Run engine work on the blocking pool so the window stays responsive.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> cutover_engine::Result<T> + Send + 'static,
+) -> CmdResult<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|_| internal("background task failed"))?
+        .map_err(|e| e.to_dto())
+}
+
+/// Register a cancellable operation for its lifetime.
+struct Operation<'a> {
+    state: &'a AppState,
+    id: String,
+    cancel: Cancel,
+}
+
+impl<'a> Operation<'a> {
+    fn start(state: &'a AppState, id: String) -> CmdResult<Self> {
+        let cancel = Cancel::new();
+        state
+            .operations
+            .lock()
+            .map_err(|_| internal("state poisoned"))?
+            .insert(id.clone(), cancel.clone());
+        Ok(Operation { state, id, cancel })
+    }
+}
+
+impl Drop for Operation<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut ops) = self.state.operations.lock() {
+            ops.remove(&self.id);
+        }
+    }
+}
+
+fn sink(channel: Channel<ProgressEvent>) -> impl Fn(ProgressEvent) + Send + Sync {
+    move |event| {
+        let _ = channel.send(event);
+    }
+}
+
+fn open_project(state: &AppState, path: PathBuf, info: ProjectInfo) -> CmdResult<ProjectInfo> {
+    let recent = state
+        .recent_file
+        .lock()
+        .map_err(|_| internal("state poisoned"))?
+        .clone();
+    api::recent::remember(&recent, &path, &info.name, &SystemClock).map_err(|e| e.to_dto())?;
+    *state
+        .project
+        .lock()
+        .map_err(|_| internal("state poisoned"))? = Some(path);
+    Ok(info)
+}
+
+#[tauri::command]
+pub async fn project_new(state: State<'_, AppState>, path: String) -> CmdResult<ProjectInfo> {
+    let file = PathBuf::from(&path);
+    let info = blocking(move || api::project::create(&Ctx::new(path), None)).await?;
+    open_project(&state, file, info)
+}
+
+#[tauri::command]
+pub async fn project_open(state: State<'_, AppState>, path: String) -> CmdResult<ProjectInfo> {
+    let file = PathBuf::from(&path);
+    let info = blocking(move || api::project::info(&Ctx::new(path))).await?;
+    open_project(&state, file, info)
+}
+
+#[tauri::command]
+pub async fn project_current(state: State<'_, AppState>) -> CmdResult<Option<ProjectInfo>> {
+    let Ok(ctx) = ctx(&state) else {
+        return Ok(None);
+    };
+    let path = ctx.project.clone();
+    let info = blocking(move || api::project::info(&ctx)).await;
+    match info {
+        Ok(info) => open_project(&state, path, info).map(Some),
+        Err(e) => {
+            // A project named on the command line that cannot be opened: say why, and
+            // fall back to the welcome screen.
+            *state
+                .project
+                .lock()
+                .map_err(|_| internal("state poisoned"))? = None;
+            Err(e)
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn recent_projects(state: State<'_, AppState>) -> CmdResult<Vec<RecentProject>> {
+    let file = state
+        .recent_file
+        .lock()
+        .map_err(|_| internal("state poisoned"))?
+        .clone();
+    Ok(api::recent::list(&file))
+}
+
+#[tauri::command]
+pub async fn sources(state: State<'_, AppState>) -> CmdResult<Vec<SourceSummary>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::sources::list(&ctx)).await
+}
+
+#[tauri::command]
+pub async fn page(state: State<'_, AppState>, req: PageRequest) -> CmdResult<Page> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::sources::page(&ctx, &req)).await
+}
+
+#[tauri::command]
+pub async fn import_file(
+    state: State<'_, AppState>,
+    req: ImportRequest,
+    op_id: String,
+    on_progress: Channel<ProgressEvent>,
+) -> CmdResult<ImportSummary> {
+    let ctx = ctx(&state)?;
+    let op = Operation::start(&state, op_id)?;
+    let cancel = op.cancel.clone();
+    blocking(move || api::import::run(&ctx, &req, &sink(on_progress), &cancel)).await
+}
+
+#[tauri::command]
+pub async fn load_mapping(state: State<'_, AppState>, path: String) -> CmdResult<MappingSummary> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::mapping::load(&ctx, std::path::Path::new(&path))).await
+}
+
+#[tauri::command]
+pub async fn mappings(state: State<'_, AppState>) -> CmdResult<Vec<MappingSummary>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::mapping::list(&ctx)).await
+}
+
+#[tauri::command]
+pub async fn convert(
+    state: State<'_, AppState>,
+    op_id: String,
+    on_progress: Channel<ProgressEvent>,
+) -> CmdResult<Vec<ConvertSummary>> {
+    let ctx = ctx(&state)?;
+    let op = Operation::start(&state, op_id)?;
+    let cancel = op.cancel.clone();
+    blocking(move || api::mapping::convert(&ctx, &sink(on_progress), &cancel)).await
+}
+
+#[tauri::command]
+pub async fn validate(
+    state: State<'_, AppState>,
+    op_id: String,
+    on_progress: Channel<ProgressEvent>,
+) -> CmdResult<ValidateSummary> {
+    let ctx = ctx(&state)?;
+    let op = Operation::start(&state, op_id)?;
+    let cancel = op.cancel.clone();
+    blocking(move || api::validate::run(&ctx, &sink(on_progress), &cancel)).await
+}
+
+#[tauri::command]
+pub async fn findings(state: State<'_, AppState>, limit: u32) -> CmdResult<Vec<Finding>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::validate::findings(&ctx, limit)).await
+}
+
+#[tauri::command]
+pub async fn set_target(state: State<'_, AppState>, base_url: String) -> CmdResult<ProjectInfo> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::project::set_target(&ctx, &base_url)).await
+}
+
+#[tauri::command]
+pub async fn push(
+    state: State<'_, AppState>,
+    req: PushRequest,
+    op_id: String,
+    on_progress: Channel<ProgressEvent>,
+) -> CmdResult<PushSummary> {
+    let ctx = ctx(&state)?;
+    let op = Operation::start(&state, op_id)?;
+    let cancel = op.cancel.clone();
+    blocking(move || api::push::run(&ctx, &req, &sink(on_progress), &cancel)).await
+}
+
+#[tauri::command]
+pub async fn pipeline_status(state: State<'_, AppState>) -> CmdResult<PipelineStatus> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::status::pipeline(&ctx)).await
+}
+
+#[tauri::command]
+pub async fn cancel(state: State<'_, AppState>, op_id: String) -> CmdResult<bool> {
+    let ops = state
+        .operations
+        .lock()
+        .map_err(|_| internal("state poisoned"))?;
+    Ok(ops.get(&op_id).map(|c| c.cancel()).is_some())
+}

@@ -1,0 +1,128 @@
+// Generated from the engine's Rust DTOs (crates/engine/src/api/dto.rs) by
+// `UPDATE_BINDINGS=1 cargo test -p cutover-engine bindings`. Do not edit.
+export type ProjectInfo = { path: string, name: string, schema_version: number, created_at: string, 
+/**
+ * The FHIR base URL pushes go to, if one has been set.
+ */
+target_base_url: string | null, };
+export type RecentProject = { path: string, name: string, opened_at: string, 
+/**
+ * False when the file has since been moved or deleted.
+ */
+exists: boolean, };
+export type SourceSummary = { id: number, name: string, 
+/**
+ * Oldest first; the last one is the current snapshot.
+ */
+snapshots: Array<SnapshotSummary>, };
+export type SnapshotSummary = { id: number, source_id: number, 
+/**
+ * 1 for the first import of the source, 2 for the next, ...
+ */
+seq: number, file_name: string, imported_at: string, row_count: number, column_count: number, 
+/**
+ * Rows kept but marked, e.g. a ragged row with too many or too few fields.
+ */
+flagged_rows: number, };
+export type ColumnInfo = { index: number, name: string, };
+export type SortDirection = "asc" | "desc";
+export type SortSpec = { column: number, direction: SortDirection, };
+export type ColumnFilter = { column: number, contains: string, };
+export type PageRequest = { snapshot_id: number, 
+/**
+ * Position in the sorted and filtered view, from 0.
+ */
+offset: number, limit: number, sort: SortSpec | null, filters: Array<ColumnFilter>, };
+export type StagedRow = { 
+/**
+ * Row number within the snapshot, from 1 (header excluded).
+ */
+row: number, 
+/**
+ * Physical line in the file where the record starts, from 1.
+ */
+line: number, 
+/**
+ * Content hash of the row's values (hex).
+ */
+hash: string, 
+/**
+ * One value per column; `null` where the row had no field for that column.
+ */
+values: Array<string | null>, 
+/**
+ * Why the row is marked, if it is (e.g. "ragged: 5 fields, header has 6").
+ */
+flag: string | null, };
+export type Page = { snapshot_id: number, columns: Array<ColumnInfo>, 
+/**
+ * Rows in the filtered view (the whole snapshot when there is no filter).
+ */
+total_rows: number, offset: number, rows: Array<StagedRow>, };
+export type ImportRequest = { path: string, 
+/**
+ * Source to add a snapshot to; defaults to the file name without extension.
+ */
+source_name: string | null, };
+export type ImportSummary = { source_id: number, source_name: string, snapshot_id: number, seq: number, file_name: string, rows: number, flagged_rows: number, columns: number, elapsed_ms: number, };
+export type Stage = "import" | "convert" | "validate" | "push";
+export type ProgressEvent = { stage: Stage, done: number, 
+/**
+ * Known for pushes and conversions; for imports, bytes read vs file size.
+ */
+total: number | null, 
+/**
+ * What `done` and `total` count: "rows", "bytes", "resources".
+ */
+unit: string, };
+export type MappingSummary = { id: number, name: string, resource_type: string, source_name: string, 
+/**
+ * 1 for the first spec loaded under this name, then 2, ...
+ */
+version: number, field_count: number, loaded_at: string, };
+export type ConvertSummary = { mapping_id: number, resource_type: string, snapshot_id: number, rows_read: number, converted: number, 
+/**
+ * Rows that produced no resource (e.g. no business identifier); each has a finding.
+ */
+failed: number, };
+export type Severity = "error" | "warning";
+export type Finding = { id: number, stage: Stage, resource_id: string | null, snapshot_id: number, file_name: string, row: number, line: number, column: string | null, rule: string, severity: Severity, message: string, };
+export type RuleCount = { rule: string, count: number, };
+export type ValidateSummary = { checked: number, valid: number, invalid: number, findings: number, by_rule: Array<RuleCount>, };
+export type PushRequest = { 
+/**
+ * FHIR R4 base URL, e.g. `http://127.0.0.1:8090/fhir/R4`. Defaults to the project's target.
+ */
+base_url: string | null, 
+/**
+ * Build and count the requests but send nothing.
+ */
+dry_run: boolean, };
+export type PushSummary = { base_url: string, dry_run: boolean, 
+/**
+ * Valid resources not yet accepted by this target, that this run tried.
+ */
+attempted: number, 
+/**
+ * 201 from the server: it had no resource with that identifier.
+ */
+created: number, 
+/**
+ * 200 from the server: the existing resource with that identifier was updated.
+ */
+updated: number, rejected: number, 
+/**
+ * Already accepted by this target with the same content; not sent again.
+ */
+skipped: number, 
+/**
+ * Not attempted because the run was cancelled; still pending.
+ */
+pending: number, cancelled: boolean, };
+export type PipelineStatus = { sources: number, 
+/**
+ * Rows in the current snapshot of every source.
+ */
+imported: number, converted: number, valid: number, invalid: number, pushed: number, rejected: number, target_base_url: string | null, };
+export type ErrorCode = "not_found" | "not_a_project" | "newer_schema" | "bad_input" | "io" | "cancelled" | "network" | "no_project" | "internal";
+export type ErrorDto = { code: ErrorCode, message: string, };
