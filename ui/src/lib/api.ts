@@ -1,0 +1,226 @@
+// The one boundary between the UI and the Rust engine: every Tauri `invoke` lives here,
+// one typed function per command. Argument names are camelCase, as Tauri exposes the
+// Rust parameters (`op_id` → `opId`, `on_progress` → `onProgress`, `base_url` → `baseUrl`).
+//
+// Every function rejects with an `ErrorDto` and nothing else: the engine's own errors
+// arrive that way already; anything else (a missing command, a dialog failure, a bug)
+// is wrapped as code "internal".
+
+import { Channel, invoke } from '@tauri-apps/api/core';
+import { open, save } from '@tauri-apps/plugin-dialog';
+import type {
+  ConvertSummary,
+  ErrorCode,
+  ErrorDto,
+  Finding,
+  ImportRequest,
+  ImportSummary,
+  MappingSummary,
+  Page,
+  PageRequest,
+  PipelineStatus,
+  ProgressEvent,
+  ProjectInfo,
+  PushRequest,
+  PushSummary,
+  RecentProject,
+  SourceSummary,
+  ValidateSummary,
+} from './bindings';
+
+export type ProgressHandler = (event: ProgressEvent) => void;
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  'not_found',
+  'not_a_project',
+  'newer_schema',
+  'bad_input',
+  'io',
+  'cancelled',
+  'network',
+  'no_project',
+  'internal',
+];
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Turn whatever a command or plugin rejected with into an `ErrorDto`. */
+export function toErrorDto(err: unknown): ErrorDto {
+  if (err !== null && typeof err === 'object') {
+    const obj = err as Record<string, unknown>;
+    if (typeof obj.message === 'string' && typeof obj.code === 'string' && obj.code.length > 0) {
+      // Keep a code this build does not know yet rather than hide it behind "internal".
+      return { code: obj.code as ErrorCode, message: obj.message };
+    }
+    if (typeof obj.message === 'string' && obj.message.length > 0) {
+      return { code: 'internal', message: obj.message };
+    }
+  }
+  if (typeof err === 'string' && err.length > 0) {
+    return { code: 'internal', message: err };
+  }
+  return { code: 'internal', message: 'Unexpected error' };
+}
+
+export function isErrorDto(value: unknown): value is ErrorDto {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    isErrorCode((value as Record<string, unknown>).code) &&
+    typeof (value as Record<string, unknown>).message === 'string'
+  );
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (err) {
+    throw toErrorDto(err);
+  }
+}
+
+function progressChannel(onProgress: ProgressHandler): Channel<ProgressEvent> {
+  const channel = new Channel<ProgressEvent>();
+  channel.onmessage = onProgress;
+  return channel;
+}
+
+/** A fresh id for a long-running operation, so it can be cancelled. */
+export function newOpId(): string {
+  return crypto.randomUUID();
+}
+
+// ---- Projects -------------------------------------------------------------------
+
+export function projectNew(path: string): Promise<ProjectInfo> {
+  return call('project_new', { path });
+}
+
+export function projectOpen(path: string): Promise<ProjectInfo> {
+  return call('project_open', { path });
+}
+
+export function projectCurrent(): Promise<ProjectInfo | null> {
+  return call('project_current');
+}
+
+export function recentProjects(): Promise<RecentProject[]> {
+  return call('recent_projects');
+}
+
+export function setTarget(baseUrl: string): Promise<ProjectInfo> {
+  return call('set_target', { baseUrl });
+}
+
+// ---- Staging --------------------------------------------------------------------
+
+export function sources(): Promise<SourceSummary[]> {
+  return call('sources');
+}
+
+export function page(req: PageRequest): Promise<Page> {
+  return call('page', { req });
+}
+
+export function importFile(
+  req: ImportRequest,
+  opId: string,
+  onProgress: ProgressHandler,
+): Promise<ImportSummary> {
+  return call('import_file', { req, opId, onProgress: progressChannel(onProgress) });
+}
+
+// ---- Mapping, conversion, validation ----------------------------------------------
+
+export function loadMapping(path: string): Promise<MappingSummary> {
+  return call('load_mapping', { path });
+}
+
+export function mappings(): Promise<MappingSummary[]> {
+  return call('mappings');
+}
+
+export function convert(opId: string, onProgress: ProgressHandler): Promise<ConvertSummary[]> {
+  return call('convert', { opId, onProgress: progressChannel(onProgress) });
+}
+
+export function validate(opId: string, onProgress: ProgressHandler): Promise<ValidateSummary> {
+  return call('validate', { opId, onProgress: progressChannel(onProgress) });
+}
+
+export function findings(limit: number): Promise<Finding[]> {
+  return call('findings', { limit });
+}
+
+// ---- Push and status --------------------------------------------------------------
+
+export function push(
+  req: PushRequest,
+  opId: string,
+  onProgress: ProgressHandler,
+): Promise<PushSummary> {
+  return call('push', { req, opId, onProgress: progressChannel(onProgress) });
+}
+
+export function pipelineStatus(): Promise<PipelineStatus> {
+  return call('pipeline_status');
+}
+
+export function cancel(opId: string): Promise<boolean> {
+  return call('cancel', { opId });
+}
+
+// ---- File dialogs (the dialog plugin; also IPC, so also normalised here) -------------
+
+const PROJECT_FILTER = { name: 'Cutover project', extensions: ['cutover'] };
+
+async function dialog<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toErrorDto(err);
+  }
+}
+
+/** Ask where to create a new project; null when the analyst cancels. */
+export function pickNewProjectPath(): Promise<string | null> {
+  return dialog(async () => {
+    const path = await save({
+      title: 'New Cutover project',
+      defaultPath: 'migration.cutover',
+      filters: [PROJECT_FILTER],
+    });
+    if (path === null) return null;
+    return /\.cutover$/i.test(path) ? path : `${path}.cutover`;
+  });
+}
+
+export function pickProjectToOpen(): Promise<string | null> {
+  return dialog(() =>
+    open({ title: 'Open Cutover project', multiple: false, directory: false, filters: [PROJECT_FILTER] }),
+  );
+}
+
+export function pickImportFile(): Promise<string | null> {
+  return dialog(() =>
+    open({
+      title: 'Import a legacy export',
+      multiple: false,
+      directory: false,
+      filters: [{ name: 'Delimited text', extensions: ['csv', 'txt', 'tsv'] }],
+    }),
+  );
+}
+
+export function pickMappingFile(): Promise<string | null> {
+  return dialog(() =>
+    open({
+      title: 'Load a mapping spec',
+      multiple: false,
+      directory: false,
+      filters: [{ name: 'Mapping spec', extensions: ['toml'] }],
+    }),
+  );
+}
