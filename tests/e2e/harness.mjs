@@ -110,11 +110,19 @@ export async function openApp({ args = [], configDir }) {
   };
 }
 
-/** Text of an element found by data-testid, trimmed. */
+/**
+ * Text of the first element with this data-testid, trimmed and with white space folded
+ * (textContent: WebKitWebDriver's getText drops text it thinks is clipped).
+ */
 export async function text(browser, testId) {
   const el = await browser.$(`[data-testid="${testId}"]`);
   await el.waitForExist({ timeout: 20_000 });
-  return (await el.getText()).trim();
+  return textOf(browser, el);
+}
+
+export async function textOf(browser, el) {
+  const t = await browser.execute((e) => e.textContent, el);
+  return (t ?? '').replace(/\s+/g, ' ').trim();
 }
 
 /** Wait until a test id's text equals `expected`; fails with what it saw instead. */
