@@ -443,3 +443,88 @@ fn an_unreachable_server_is_a_network_error_and_nothing_is_marked_pushed() {
     let status = json_ok(&["-p", &p.path, "status"]);
     assert_eq!(status["pushed"], 0);
 }
+
+/// PHI never leaves the record: the logs of a full run (at debug level) carry ids and
+/// counts, never the fixture's names or birth dates.
+#[test]
+fn logs_of_a_full_run_carry_no_phi() {
+    let server = FhirServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phi.cutover").display().to_string();
+    let mut logs = String::new();
+    let steps: Vec<Vec<String>> = vec![
+        vec!["new".into(), path.clone()],
+        vec![
+            "-p".into(),
+            path.clone(),
+            "import".into(),
+            fixture("patients.csv"),
+        ],
+        vec![
+            "-p".into(),
+            path.clone(),
+            "map".into(),
+            fixture("mappings/patients.toml"),
+        ],
+        vec!["-p".into(), path.clone(), "convert".into()],
+        vec!["-p".into(), path.clone(), "validate".into()],
+        vec![
+            "-p".into(),
+            path.clone(),
+            "push".into(),
+            "--target".into(),
+            server.base.clone(),
+        ],
+        vec![
+            "-p".into(),
+            path.clone(),
+            "push".into(),
+            "--target".into(),
+            "http://127.0.0.1:9/fhir/R4".into(),
+        ],
+    ];
+    for args in &steps {
+        let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(args)
+            .env("CUTOVER_LOG", "debug")
+            .output()
+            .unwrap();
+        logs.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(
+        logs.contains("push finished"),
+        "the logs were captured:\n{logs}"
+    );
+    let csv = std::fs::read_to_string(fixture("patients.csv")).unwrap();
+    let mut phi: Vec<String> = Vec::new();
+    for line in csv.lines().skip(1) {
+        // PATIENT_NAME is quoted "LAST, FIRST M"; DOB is the field after it.
+        let Some((_, rest)) = line.split_once(",\"") else {
+            continue;
+        };
+        let Some((name, rest)) = rest.split_once("\",") else {
+            continue;
+        };
+        phi.extend(
+            name.split([',', ' '])
+                .filter(|w| w.len() > 2)
+                .map(str::to_string),
+        );
+        if let Some(dob) = rest.split(',').next().filter(|d| d.len() == 10) {
+            phi.push(dob.to_string());
+            // And as the converted resource carries it.
+            let (m, d, y) = (&dob[0..2], &dob[3..5], &dob[6..10]);
+            phi.push(format!("{y}-{m}-{d}"));
+        }
+    }
+    assert!(
+        phi.len() > 300,
+        "the scan has the fixture's names and dates to look for"
+    );
+    for value in &phi {
+        assert!(
+            !logs.contains(value.as_str()),
+            "the logs contain legacy value {value:?}"
+        );
+    }
+}

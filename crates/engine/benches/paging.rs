@@ -42,7 +42,10 @@ fn report(label: &str, mut times: Vec<Duration>) {
 }
 
 fn main() {
-    let rows: u64 = std::env::var("ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let rows: u64 = std::env::var("ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let csv = dir.path().join("wide.csv");
     let started = Instant::now();
@@ -55,7 +58,12 @@ fn main() {
             let mut line = format!("ID{r:08}");
             for c in 1..20 {
                 match c % 4 {
-                    0 => line.push_str(&format!(",{:02}/{:02}/{}", 1 + rng.below(12), 1 + rng.below(28), 1930 + rng.below(90))),
+                    0 => line.push_str(&format!(
+                        ",{:02}/{:02}/{}",
+                        1 + rng.below(12),
+                        1 + rng.below(28),
+                        1930 + rng.below(90)
+                    )),
                     1 => line.push_str(&format!(",NAME{}", rng.below(5000))),
                     2 => line.push_str(&format!(",{}", rng.below(100_000))),
                     _ => line.push_str(&format!(",\"text {} with, comma\"", rng.below(1000))),
@@ -65,14 +73,21 @@ fn main() {
         }
     }
     let size = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0);
-    println!("generated {rows} rows x 20 columns ({:.1} MB) in {:.1} s", size as f64 / 1e6, started.elapsed().as_secs_f64());
+    println!(
+        "generated {rows} rows x 20 columns ({:.1} MB) in {:.1} s",
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
 
     let ctx = Ctx::new(dir.path().join("bench.cutover"));
     api::project::create(&ctx, Some("bench")).expect("project");
     let started = Instant::now();
     let summary = api::import::run(
         &ctx,
-        &ImportRequest { path: csv.display().to_string(), source_name: None },
+        &ImportRequest {
+            path: csv.display().to_string(),
+            source_name: None,
+        },
         &NoProgress,
         &Cancel::new(),
     )
@@ -88,26 +103,58 @@ fn main() {
     let mut rng = Rng(42);
     let page = |offset: i64, sort: Option<SortSpec>, filters: Vec<ColumnFilter>| {
         let t = Instant::now();
-        let p = api::sources::page(&ctx, &PageRequest { snapshot_id, offset, limit: 100, sort, filters }).expect("page");
+        let p = api::sources::page(
+            &ctx,
+            &PageRequest {
+                snapshot_id,
+                offset,
+                limit: 100,
+                sort,
+                filters,
+            },
+        )
+        .expect("page");
         assert!(!p.rows.is_empty() || offset >= p.total_rows);
         t.elapsed()
     };
 
-    let plain: Vec<Duration> = (0..1000).map(|_| page(rng.below(total as u64 - 100) as i64, None, vec![])).collect();
+    let plain: Vec<Duration> = (0..1000)
+        .map(|_| page(rng.below(total as u64 - 100) as i64, None, vec![]))
+        .collect();
     report("page, file order, random offset", plain);
     let scroll: Vec<Duration> = (0..500).map(|i| page(i * 37, None, vec![])).collect();
     report("page, file order, scrolling", scroll);
 
-    let sort = SortSpec { column: 1, direction: SortDirection::Asc };
+    let sort = SortSpec {
+        column: 1,
+        direction: SortDirection::Asc,
+    };
     let t = Instant::now();
     page(0, Some(sort.clone()), vec![]);
-    println!("first sorted page (builds the column index): {:.2} s", t.elapsed().as_secs_f64());
-    let sorted_top: Vec<Duration> = (0..200).map(|i| page(i * 100, Some(sort.clone()), vec![])).collect();
+    println!(
+        "first sorted page (builds the column index): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let sorted_top: Vec<Duration> = (0..200)
+        .map(|i| page(i * 100, Some(sort.clone()), vec![]))
+        .collect();
     report("page, sorted, first 20,000 rows", sorted_top);
-    let sorted_deep: Vec<Duration> =
-        (0..50).map(|_| page(rng.below(total as u64 - 100) as i64, Some(sort.clone()), vec![])).collect();
+    let sorted_deep: Vec<Duration> = (0..50)
+        .map(|_| {
+            page(
+                rng.below(total as u64 - 100) as i64,
+                Some(sort.clone()),
+                vec![],
+            )
+        })
+        .collect();
     report("page, sorted, random offset", sorted_deep);
-    let filter = vec![ColumnFilter { column: 1, contains: "NAME12".into() }];
-    let filtered: Vec<Duration> = (0..20).map(|i| page(i * 100, None, filter.clone())).collect();
+    let filter = vec![ColumnFilter {
+        column: 1,
+        contains: "NAME12".into(),
+    }];
+    let filtered: Vec<Duration> = (0..20)
+        .map(|i| page(i * 100, None, filter.clone()))
+        .collect();
     report("page, filtered (contains, counts all)", filtered);
 }

@@ -151,3 +151,84 @@ pub fn run(
         elapsed_ms: started.elapsed().as_millis() as i64,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::dto::{ErrorCode, ProgressEvent};
+    use crate::api::{NoProgress, project, sources};
+
+    fn project_with_csv(rows: usize) -> (tempfile::TempDir, Ctx, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("visits.csv");
+        let mut text = String::from("ID,WHEN\n");
+        for i in 0..rows {
+            text.push_str(&format!("{i},2026-01-01\n"));
+        }
+        std::fs::write(&csv, text).unwrap();
+        let ctx = Ctx::new(dir.path().join("p.cutover"));
+        project::create(&ctx, None).unwrap();
+        (dir, ctx, csv.display().to_string())
+    }
+
+    #[test]
+    fn a_cancelled_import_leaves_no_snapshot_behind() {
+        let (_dir, ctx, csv) = project_with_csv(50_000);
+        let cancel = Cancel::new();
+        let on_progress = {
+            let cancel = cancel.clone();
+            move |_: ProgressEvent| cancel.cancel()
+        };
+        let req = ImportRequest {
+            path: csv.clone(),
+            source_name: None,
+        };
+        let err = run(&ctx, &req, &on_progress, &cancel).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Cancelled);
+        assert!(
+            sources::list(&ctx).unwrap().is_empty(),
+            "no source or snapshot is kept"
+        );
+        let conn = ctx.open().unwrap();
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'stg_%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0, "no staging table is kept");
+
+        // The same import, not cancelled, then succeeds with every row.
+        let done = run(&ctx, &req, &NoProgress, &Cancel::new()).unwrap();
+        assert_eq!((done.rows, done.seq), (50_000, 1));
+    }
+
+    #[test]
+    fn progress_counts_bytes_up_to_the_file_size() {
+        let (_dir, ctx, csv) = project_with_csv(20_000);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let sink = |e: ProgressEvent| seen.lock().unwrap().push((e.done, e.total));
+        run(
+            &ctx,
+            &ImportRequest {
+                path: csv.clone(),
+                source_name: Some("visits".into()),
+            },
+            &sink,
+            &Cancel::new(),
+        )
+        .unwrap();
+        let seen = seen.into_inner().unwrap();
+        let size = std::fs::metadata(&csv).unwrap().len() as i64;
+        assert_eq!(
+            seen.last(),
+            Some(&(size, Some(size))),
+            "the last report is the whole file"
+        );
+        assert!(
+            seen.windows(2).all(|w| w[0].0 <= w[1].0),
+            "progress never goes back"
+        );
+    }
+}
