@@ -1,3 +1,27 @@
+//! Lists the app's commands so Tauri generates an `allow-<command>` permission for each;
+//! `capabilities/main.json` grants the main window exactly these.
+const COMMANDS: &[&str] = &[
+    "project_new",
+    "project_open",
+    "project_current",
+    "recent_projects",
+    "sources",
+    "page",
+    "import_file",
+    "load_mapping",
+    "mappings",
+    "convert",
+    "validate",
+    "findings",
+    "set_target",
+    "push",
+    "pipeline_status",
+    "cancel",
+];
+
 fn main() {
-    tauri_build::build()
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
 }
