@@ -1,6 +1,7 @@
 //! Black-box tests: the real `cutover` binary over the fixture files, in temp folders,
 //! and pushes into a real FHIR server (tests/fhir-server, Medplum's engine on Node)
 //! started by the test.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

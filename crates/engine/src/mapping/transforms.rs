@@ -132,14 +132,12 @@ pub fn split_name(text: &str) -> Result<PersonName, String> {
     };
     let mut family_words: Vec<&str> = family_part.split_whitespace().collect();
     let mut suffix = None;
-    if family_words.len() > 1 {
-        if let Some(last) = family_words.last() {
-            let bare = last.trim_end_matches('.').to_uppercase();
-            if SUFFIXES.contains(&bare.as_str()) {
-                suffix = Some(last.to_string());
-                family_words.pop();
-            }
-        }
+    if family_words.len() > 1
+        && let Some(last) = family_words.last()
+        && SUFFIXES.contains(&last.trim_end_matches('.').to_uppercase().as_str())
+    {
+        suffix = Some(last.to_string());
+        family_words.pop();
     }
     let family = family_words.join(" ");
     if family.is_empty() {

@@ -28,12 +28,12 @@ pub fn create(path: &Path, name: &str, namespace: &str, created_at: &str) -> Res
             "a file already exists there; choose another name or open it instead",
         ));
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            return Err(EngineError::NotFound {
-                path: dir.to_path_buf(),
-            });
-        }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(EngineError::NotFound {
+            path: dir.to_path_buf(),
+        });
     }
     let mut conn = Connection::open(path).map_err(|source| EngineError::Sqlite {
         context: format!("creating {}", path.display()),

@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn rules_table() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Json)>, Vec<&str>)> = vec![
+        type Change = Box<dyn Fn(&mut Json)>;
+        let cases: Vec<(&str, Change, Vec<&str>)> = vec![
             ("a complete patient passes", Box::new(|_| {}), vec![]),
             (
                 "no identifier",
