@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "sources",
     "page",
     "import_file",
+    "import_preview",
     "load_mapping",
     "mappings",
     "convert",

@@ -148,11 +148,16 @@ pub async fn import_file(
     req: ImportRequest,
     op_id: String,
     on_progress: Channel<ProgressEvent>,
-) -> CmdResult<ImportSummary> {
+) -> CmdResult<Vec<ImportSummary>> {
     let ctx = ctx(&state)?;
     let op = Operation::start(&state, op_id)?;
     let cancel = op.cancel.clone();
     blocking(move || api::import::run(&ctx, &req, &sink(on_progress), &cancel)).await
+}
+
+#[tauri::command]
+pub async fn import_preview(req: ImportRequest) -> CmdResult<ImportPreview> {
+    blocking(move || api::import::preview(&req)).await
 }
 
 #[tauri::command]

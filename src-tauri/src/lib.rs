@@ -64,6 +64,7 @@ pub fn run() {
             commands::sources,
             commands::page,
             commands::import_file,
+            commands::import_preview,
             commands::load_mapping,
             commands::mappings,
             commands::convert,

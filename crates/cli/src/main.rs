@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    ColumnFilter, ImportRequest, PageRequest, PushRequest, SortDirection, SortSpec,
+    ColumnFilter, FileFormat, ImportRequest, PageRequest, PushRequest, SortDirection, SortSpec,
 };
 use cutover_engine::api::{self, Cancel, Ctx};
 
@@ -49,12 +49,28 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Import a legacy export (CSV) as a new snapshot of a source.
+    /// Import a legacy export (CSV/TSV/pipe in any encoding, Excel, HL7 v2, FHIR NDJSON)
+    /// as a new snapshot of a source; a workbook gives one source per sheet.
     Import {
         file: PathBuf,
         /// The source to add a snapshot to (default: the file name without extension).
         #[arg(long)]
         source: Option<String>,
+        /// delimited, excel, hl7 or ndjson (default: detected).
+        #[arg(long, value_parser = parse_format)]
+        format: Option<FileFormat>,
+        /// Text encoding, e.g. utf-8, windows-1252, iso-8859-1, utf-16le (default: detected).
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Field delimiter: one character, or `tab` (default: detected).
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// Import only this sheet of a workbook; repeatable (default: every sheet).
+        #[arg(long)]
+        sheet: Vec<String>,
+        /// Show what would be imported (detected settings, first rows); write nothing.
+        #[arg(long)]
+        preview: bool,
     },
     /// List sources with their snapshots and row counts.
     Sources,
@@ -106,6 +122,11 @@ enum Command {
     Status,
 }
 
+fn parse_format(text: &str) -> Result<FileFormat, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_lowercase()))
+        .map_err(|_| format!("'{text}' is not one of delimited, excel, hl7, ndjson"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
@@ -139,28 +160,65 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
         });
         return Ok(());
     }
-    let project = cli.project.clone().ok_or_else(|| {
-        EngineError::bad_input(
-            "--project",
-            "no project file given: use -p FILE or set CUTOVER_PROJECT",
-        )
-    })?;
+    // A preview reads the file only; it needs no project.
+    let needs_project = !matches!(&cli.command, Command::Import { preview: true, .. });
+    let project = match cli.project.clone() {
+        Some(p) => p,
+        None if needs_project => {
+            return Err(EngineError::bad_input(
+                "--project",
+                "no project file given: use -p FILE or set CUTOVER_PROJECT",
+            ));
+        }
+        None => PathBuf::new(),
+    };
     let ctx = Ctx::new(project);
     let cancel = Cancel::new();
     let progress = out.progress_sink();
     match cli.command {
         Command::New { .. } => unreachable!("handled above"),
-        Command::Import { file, source } => {
+        Command::Import {
+            file,
+            source,
+            format,
+            encoding,
+            delimiter,
+            sheet,
+            preview,
+        } => {
             let req = ImportRequest {
                 path: file.display().to_string(),
                 source_name: source,
+                format,
+                encoding,
+                delimiter,
+                sheets: sheet,
             };
-            let s = api::import::run(&ctx, &req, &progress, &cancel)?;
-            out.result(&s, || {
-                format!(
-                    "Imported {} rows ({} columns, {} flagged) from {} into source '{}' as snapshot {} in {} ms",
-                    s.rows, s.columns, s.flagged_rows, s.file_name, s.source_name, s.seq, s.elapsed_ms
-                )
+            if preview {
+                let p = api::import::preview(&req)?;
+                out.result(&p, || output::preview_text(&p));
+                return Ok(());
+            }
+            let imported = api::import::run(&ctx, &req, &progress, &cancel)?;
+            out.result(&imported, || {
+                imported
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "Imported {} rows ({} columns, {} flagged) from {}{} into source '{}' as snapshot {} in {} ms ({})",
+                            s.rows,
+                            s.columns,
+                            s.flagged_rows,
+                            s.file_name,
+                            s.sheet.as_ref().map(|n| format!(" sheet '{n}'")).unwrap_or_default(),
+                            s.source_name,
+                            s.seq,
+                            s.elapsed_ms,
+                            s.detected
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             });
         }
         Command::Sources => {

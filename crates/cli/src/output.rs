@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    Finding, Page, PipelineStatus, ProgressEvent, SourceSummary, ValidateSummary,
+    Finding, ImportPreview, Page, PipelineStatus, ProgressEvent, SourceSummary, ValidateSummary,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -224,4 +224,33 @@ pub fn status_text(s: &PipelineStatus) -> String {
             .map(|t| format!("\ntarget     {t}"))
             .unwrap_or_default()
     )
+}
+
+pub fn preview_text(p: &ImportPreview) -> String {
+    let mut out = vec![format!("{} ({:?}): nothing written", p.file_name, p.format)];
+    for t in &p.tables {
+        out.push(format!(
+            "\n→ source '{}'{}: {} columns; {}",
+            t.source_name,
+            t.sheet
+                .as_ref()
+                .map(|s| format!(" (sheet '{s}')"))
+                .unwrap_or_default(),
+            t.columns.len(),
+            t.detected
+        ));
+        out.extend(t.notes.iter().map(|n| format!("  note: {n}")));
+        let headers: Vec<String> = t.columns.iter().map(|c| clip(c, 24)).collect();
+        let rows: Vec<Vec<String>> = t
+            .rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| clip(v.as_deref().unwrap_or(""), 24))
+                    .collect()
+            })
+            .collect();
+        out.push(table(&headers, &rows));
+    }
+    out.join("\n")
 }

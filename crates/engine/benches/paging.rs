@@ -87,11 +87,13 @@ fn main() {
         &ImportRequest {
             path: csv.display().to_string(),
             source_name: None,
+            ..Default::default()
         },
         &NoProgress,
         &Cancel::new(),
     )
-    .expect("import");
+    .expect("import")
+    .remove(0);
     println!(
         "import: {} rows in {:.2} s ({:.0} rows/s)",
         summary.rows,

@@ -128,7 +128,7 @@ export function importFile(
   req: ImportRequest,
   opId: string,
   onProgress: ProgressHandler,
-): Promise<ImportSummary> {
+): Promise<ImportSummary[]> {
   return call('import_file', { req, opId, onProgress: progressChannel(onProgress) });
 }
 

@@ -298,13 +298,15 @@ class AppState {
     }
     if (path === null) return;
     const chosen = path;
-    const summary = await this.#runOp('import', (opId, onProgress) =>
-      api.importFile({ path: chosen, source_name: null }, opId, onProgress),
+    const summaries = await this.#runOp('import', (opId, onProgress) =>
+      api.importFile({ path: chosen, source_name: null, format: null, encoding: null, delimiter: null, sheets: [] }, opId, onProgress),
     );
-    if (summary === null) return;
+    if (summaries === null || summaries.length === 0) return;
+    const summary = summaries[0];
     this.selectedSnapshotId = summary.snapshot_id;
     let text = `Imported ${plural(summary.rows, 'row')} into ${summary.source_name} (snapshot ${summary.seq})`;
     if (summary.flagged_rows > 0) text += ` — ${plural(summary.flagged_rows, 'row')} flagged`;
+    if (summaries.length > 1) text += ` and ${plural(summaries.length - 1, 'more sheet')}`;
     this.notify(`${text} in ${formatElapsed(summary.elapsed_ms)}`);
   }
 

@@ -59,12 +59,48 @@ export type Page = { snapshot_id: number, columns: Array<ColumnInfo>,
  * Rows in the filtered view (the whole snapshot when there is no filter).
  */
 total_rows: number, offset: number, rows: Array<StagedRow>, };
+export type FileFormat = "delimited" | "excel" | "hl7" | "ndjson";
 export type ImportRequest = { path: string, 
 /**
- * Source to add a snapshot to; defaults to the file name without extension.
+ * Source to add a snapshot to; defaults to the file name without extension (and
+ * `name/sheet` for each sheet of a workbook).
  */
-source_name: string | null, };
-export type ImportSummary = { source_id: number, source_name: string, snapshot_id: number, seq: number, file_name: string, rows: number, flagged_rows: number, columns: number, elapsed_ms: number, };
+source_name: string | null, 
+/**
+ * Detected from the extension and content when absent.
+ */
+format: FileFormat | null, 
+/**
+ * Encoding label (`utf-8`, `windows-1252`, `iso-8859-1`, `utf-16le`…); detected when absent.
+ */
+encoding: string | null, 
+/**
+ * One character (`,` `;` `|`, or `tab`); detected when absent.
+ */
+delimiter: string | null, 
+/**
+ * Workbook sheets to import; empty means every sheet.
+ */
+sheets: Array<string>, };
+export type ImportSummary = { source_id: number, source_name: string, snapshot_id: number, seq: number, file_name: string, sheet: string | null, 
+/**
+ * What was detected or chosen: encoding and delimiter, or the workbook kind.
+ */
+detected: string, 
+/**
+ * Worth knowing, not row problems: a hidden sheet, merged cells.
+ */
+notes: Array<string>, rows: number, flagged_rows: number, columns: number, elapsed_ms: number, };
+export type ImportPreview = { path: string, file_name: string, format: FileFormat, tables: Array<TablePreview>, };
+export type TablePreview = { sheet: string | null, 
+/**
+ * The source a snapshot would be added to.
+ */
+source_name: string, detected: string, notes: Array<string>, columns: Array<string>, 
+/**
+ * The first rows, as they would be staged.
+ */
+rows: Array<Array<string | null>>, };
 export type Stage = "import" | "convert" | "validate" | "push";
 export type ProgressEvent = { stage: Stage, done: number, 
 /**

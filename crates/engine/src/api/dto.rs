@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::import::FileFormat;
+
 /// The project that is open: one SQLite file per migration project.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct ProjectInfo {
@@ -125,13 +127,24 @@ pub struct Page {
     pub rows: Vec<StagedRow>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, TS)]
+#[serde(default)]
 pub struct ImportRequest {
     pub path: String,
-    /// Source to add a snapshot to; defaults to the file name without extension.
+    /// Source to add a snapshot to; defaults to the file name without extension (and
+    /// `name/sheet` for each sheet of a workbook).
     pub source_name: Option<String>,
+    /// Detected from the extension and content when absent.
+    pub format: Option<FileFormat>,
+    /// Encoding label (`utf-8`, `windows-1252`, `iso-8859-1`, `utf-16le`…); detected when absent.
+    pub encoding: Option<String>,
+    /// One character (`,` `;` `|`, or `tab`); detected when absent.
+    pub delimiter: Option<String>,
+    /// Workbook sheets to import; empty means every sheet.
+    pub sheets: Vec<String>,
 }
 
+/// One snapshot written by an import (a workbook gives one per sheet).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct ImportSummary {
     #[ts(type = "number")]
@@ -141,6 +154,11 @@ pub struct ImportSummary {
     pub snapshot_id: i64,
     pub seq: u32,
     pub file_name: String,
+    pub sheet: Option<String>,
+    /// What was detected or chosen: encoding and delimiter, or the workbook kind.
+    pub detected: String,
+    /// Worth knowing, not row problems: a hidden sheet, merged cells.
+    pub notes: Vec<String>,
     #[ts(type = "number")]
     pub rows: i64,
     #[ts(type = "number")]
@@ -148,6 +166,27 @@ pub struct ImportSummary {
     pub columns: u32,
     #[ts(type = "number")]
     pub elapsed_ms: i64,
+}
+
+/// What an import would do, read before anything is written.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ImportPreview {
+    pub path: String,
+    pub file_name: String,
+    pub format: FileFormat,
+    pub tables: Vec<TablePreview>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct TablePreview {
+    pub sheet: Option<String>,
+    /// The source a snapshot would be added to.
+    pub source_name: String,
+    pub detected: String,
+    pub notes: Vec<String>,
+    pub columns: Vec<String>,
+    /// The first rows, as they would be staged.
+    pub rows: Vec<Vec<Option<String>>>,
 }
 
 /// Which long-running operation a progress report belongs to.

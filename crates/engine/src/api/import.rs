@@ -1,55 +1,177 @@
-//! Use case: import a legacy export file as a new snapshot of a source.
+//! Use cases: preview a legacy export (what would be imported, detected settings, first
+//! rows), and import it as a new snapshot of a source (one per sheet for workbooks).
 //!
-//! The whole snapshot is written in one transaction: a cancelled or failed import leaves
-//! nothing behind, and readers (the grid) never see a half-written snapshot.
+//! An import is written in one transaction: a cancelled or failed import leaves nothing
+//! behind, and readers (the grid) never see a half-written snapshot.
 
 use std::path::Path;
 use std::time::Instant;
 
-use rusqlite::{OptionalExtension, TransactionBehavior};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior};
 use tracing::info;
 
-use crate::api::dto::{ImportRequest, ImportSummary, Stage};
+use crate::api::dto::{ImportPreview, ImportRequest, ImportSummary, Stage, TablePreview};
 use crate::api::{Cancel, Ctx, ProgressSink, Throttled};
 use crate::error::{EngineError, Result, SqlContext};
-use crate::import::delimited::{DelimitedReader, display_name};
-use crate::import::unique_header_names;
+use crate::import::{self, ReadOptions, Table, display_name, unique_header_names};
 use crate::store::staging;
 
 /// Rows between cancel checks and progress reports.
 const CHECK_EVERY: i64 = 4096;
+
+/// Rows shown in a preview.
+const PREVIEW_ROWS: usize = 10;
+
+fn read_options(req: &ImportRequest) -> Result<ReadOptions> {
+    let delimiter = match req.delimiter.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("tab") | Some("\\t") | Some("\t") => Some(b'\t'),
+        Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
+        Some(d) => {
+            return Err(EngineError::bad_input(
+                display_name(Path::new(&req.path)),
+                format!("delimiter '{d}' must be one character or 'tab'"),
+            ));
+        }
+    };
+    Ok(ReadOptions {
+        format: req.format,
+        encoding: req.encoding.clone().filter(|e| !e.trim().is_empty()),
+        delimiter,
+        sheets: req.sheets.clone(),
+    })
+}
+
+fn source_name(req: &ImportRequest, table: &Table, tables: usize) -> String {
+    let path = Path::new(&req.path);
+    let base = match &req.source_name {
+        Some(name) if !name.trim().is_empty() => name.trim().to_string(),
+        _ => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| display_name(path)),
+    };
+    match &table.sheet {
+        Some(sheet) if tables > 1 || req.source_name.is_none() => format!("{base}/{sheet}"),
+        _ => base,
+    }
+}
+
+/// Read the file's first rows with the detected (or requested) settings; write nothing.
+pub fn preview(req: &ImportRequest) -> Result<ImportPreview> {
+    let path = Path::new(&req.path);
+    let options = read_options(req)?;
+    let format = match options.format {
+        Some(f) => f,
+        None => {
+            if !path.is_file() {
+                return Err(EngineError::NotFound {
+                    path: path.to_path_buf(),
+                });
+            }
+            import::detect_format(path)?
+        }
+    };
+    let tables = import::open(
+        path,
+        &ReadOptions {
+            format: Some(format),
+            ..options
+        },
+    )?;
+    let count = tables.len();
+    let mut previews = Vec::with_capacity(count);
+    for mut table in tables {
+        let mut rows = Vec::new();
+        while rows.len() < PREVIEW_ROWS {
+            match table.reader.next_record()? {
+                Some(r) => rows.push(r.values),
+                None => break,
+            }
+        }
+        previews.push(TablePreview {
+            sheet: table.sheet.clone(),
+            source_name: source_name(req, &table, count),
+            detected: table.detected.clone(),
+            notes: table.notes.clone(),
+            columns: unique_header_names(table.reader.header())
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect(),
+            rows,
+        });
+    }
+    Ok(ImportPreview {
+        path: req.path.clone(),
+        file_name: display_name(path),
+        format,
+        tables: previews,
+    })
+}
 
 pub fn run(
     ctx: &Ctx,
     req: &ImportRequest,
     progress: &dyn ProgressSink,
     cancel: &Cancel,
-) -> Result<ImportSummary> {
-    let started = Instant::now();
+) -> Result<Vec<ImportSummary>> {
     let path = Path::new(&req.path);
     let file_name = display_name(path);
+    let options = read_options(req)?;
+    let tables = import::open(path, &options)?;
+    let count = tables.len();
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let file_size = std::fs::metadata(path)
         .map_err(|e| EngineError::io_at(path, "reading", e))?
         .len() as i64;
-    let source_name = match &req.source_name {
-        Some(name) if !name.trim().is_empty() => name.trim().to_string(),
-        _ => path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file_name.clone()),
-    };
-    let mut reader = DelimitedReader::open(path)?;
-    let columns = unique_header_names(&reader.header);
 
     let mut conn = ctx.open()?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("starting import")?;
     let now = ctx.now_text();
+    let mut summaries = Vec::with_capacity(count);
+    for table in tables {
+        let name = source_name(req, &table, count);
+        let started = Instant::now();
+        let summary = stage_table(
+            &tx,
+            table,
+            &name,
+            &file_name,
+            &absolute.display().to_string(),
+            file_size,
+            &now,
+            progress,
+            cancel,
+        )?;
+        summaries.push(ImportSummary {
+            elapsed_ms: started.elapsed().as_millis() as i64,
+            ..summary
+        });
+    }
+    cancel.check("import")?;
+    tx.commit().ctx("committing import")?;
+    Ok(summaries)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stage_table(
+    tx: &Transaction<'_>,
+    mut table: Table,
+    source_name: &str,
+    file_name: &str,
+    file_path: &str,
+    file_size: i64,
+    now: &str,
+    progress: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<ImportSummary> {
+    let columns = unique_header_names(table.reader.header());
     let source_id: i64 = match tx
         .query_row(
             "SELECT id FROM source WHERE name = ?1",
-            [&source_name],
+            [source_name],
             |r| r.get(0),
         )
         .optional()
@@ -59,7 +181,7 @@ pub fn run(
         None => {
             tx.execute(
                 "INSERT INTO source (name, created_at) VALUES (?1, ?2)",
-                (&source_name, &now),
+                (source_name, now),
             )
             .ctx("creating source")?;
             tx.last_insert_rowid()
@@ -72,11 +194,10 @@ pub fn run(
             |r| r.get(0),
         )
         .ctx("numbering snapshot")?;
-    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     tx.execute(
         "INSERT INTO snapshot (source_id, seq, file_name, file_path, file_size, imported_at, row_count, flagged_rows)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0)",
-        (source_id, seq, &file_name, absolute.display().to_string(), file_size, &now),
+        (source_id, seq, file_name, file_path, file_size, now),
     )
     .ctx("creating snapshot")?;
     let snapshot_id = tx.last_insert_rowid();
@@ -90,16 +211,21 @@ pub fn run(
                 .ctx("saving columns")?;
         }
     }
-    staging::create_table(&tx, snapshot_id, columns.len())?;
+    staging::create_table(tx, snapshot_id, columns.len())?;
 
-    let mut throttle = Throttled::new(progress, Stage::Import, "bytes", Some(file_size));
+    let unit = if table.sheet.is_some() {
+        "rows"
+    } else {
+        "bytes"
+    };
+    let mut throttle = Throttled::new(progress, Stage::Import, unit, Some(table.size as i64));
     let mut rows: i64 = 0;
     let mut flagged: i64 = 0;
     {
         let mut stmt = tx
             .prepare(&staging::insert_sql(snapshot_id, columns.len()))
             .ctx("preparing row insert")?;
-        while let Some(record) = reader.next_record()? {
+        while let Some(record) = table.reader.next_record()? {
             rows += 1;
             if record.flag.is_some() {
                 flagged += 1;
@@ -120,13 +246,13 @@ pub fn run(
             stmt.raw_bind_parameter(4, &record.flag)
                 .ctx("binding row")?;
             stmt.raw_bind_parameter(5, &extra).ctx("binding row")?;
-            for (i, v) in record.values.iter().enumerate() {
+            for (i, v) in record.values.iter().enumerate().take(columns.len()) {
                 stmt.raw_bind_parameter(6 + i, v).ctx("binding row")?;
             }
             stmt.raw_execute().ctx("staging row")?;
             if rows % CHECK_EVERY == 0 {
                 cancel.check("import")?;
-                throttle.tick(reader.bytes_read() as i64);
+                throttle.tick(table.reader.progress() as i64);
             }
         }
     }
@@ -136,22 +262,23 @@ pub fn run(
         (rows, flagged, snapshot_id),
     )
     .ctx("finishing snapshot")?;
-    tx.commit().ctx("committing import")?;
-    throttle.finish(file_size);
+    throttle.finish(table.size as i64);
     info!(snapshot_id, source_id, rows, flagged, "import finished");
     Ok(ImportSummary {
         source_id,
-        source_name,
+        source_name: source_name.to_string(),
         snapshot_id,
         seq,
-        file_name,
+        file_name: file_name.to_string(),
+        sheet: table.sheet.clone(),
+        detected: table.detected.clone(),
+        notes: table.notes.clone(),
         rows,
         flagged_rows: flagged,
         columns: columns.len() as u32,
-        elapsed_ms: started.elapsed().as_millis() as i64,
+        elapsed_ms: 0,
     })
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +309,7 @@ mod tests {
         let req = ImportRequest {
             path: csv.clone(),
             source_name: None,
+            ..Default::default()
         };
         let err = run(&ctx, &req, &on_progress, &cancel).unwrap_err();
         assert_eq!(err.code(), ErrorCode::Cancelled);
@@ -200,7 +328,7 @@ mod tests {
         assert_eq!(tables, 0, "no staging table is kept");
 
         // The same import, not cancelled, then succeeds with every row.
-        let done = run(&ctx, &req, &NoProgress, &Cancel::new()).unwrap();
+        let done = &run(&ctx, &req, &NoProgress, &Cancel::new()).unwrap()[0];
         assert_eq!((done.rows, done.seq), (50_000, 1));
     }
 
@@ -214,6 +342,7 @@ mod tests {
             &ImportRequest {
                 path: csv.clone(),
                 source_name: Some("visits".into()),
+                ..Default::default()
             },
             &sink,
             &Cancel::new(),

@@ -2,76 +2,79 @@
 //! physical line numbers. Values are kept exactly as exported, as text.
 
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{EngineError, Result};
+use crate::import::text::open_decoded;
+use crate::import::{ReadOptions, Record, RecordSource, Table, display_name};
 
-/// How much of the file is looked at to decide what it is.
-const SNIFF_BYTES: usize = 64 * 1024;
-
-/// One legacy record, decoded, with everything needed to stage it.
-pub struct Record {
-    /// Physical line where the record starts, from 1.
-    pub line: u64,
-    /// Values for the header's columns; `None` where the record is short.
-    pub values: Vec<Option<String>>,
-    /// Fields past the header's width.
-    pub extra: Vec<String>,
-    /// Why the record is marked, if it is.
-    pub flag: Option<String>,
-    /// xxh3-128 of the raw fields.
-    pub hash: [u8; 16],
+/// Open a delimited text file as a table, detecting encoding and delimiter unless given.
+pub fn open(path: &Path, options: &ReadOptions) -> Result<Table> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| EngineError::io_at(path, "reading", e))?
+        .len();
+    let reader = DelimitedReader::open_with(path, options)?;
+    let detected = format!(
+        "{}, delimiter {}",
+        reader.encoding,
+        match reader.delimiter {
+            b'\t' => "tab".to_string(),
+            d => format!("'{}'", d as char),
+        }
+    );
+    Ok(Table {
+        sheet: None,
+        detected,
+        notes: Vec::new(),
+        size,
+        reader: Box::new(reader),
+    })
 }
 
 pub struct DelimitedReader {
     file_name: String,
-    reader: csv::Reader<CountingReader<BufReader<File>>>,
+    reader: csv::Reader<LineCounter<Box<dyn Read>>>,
     record: csv::ByteRecord,
     pub header: Vec<String>,
     pub delimiter: u8,
+    pub encoding: &'static str,
     lines: Arc<Mutex<LineIndex>>,
+    raw_read: Arc<AtomicU64>,
+}
+
+impl RecordSource for DelimitedReader {
+    fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    fn next_record(&mut self) -> Result<Option<Record>> {
+        DelimitedReader::next_record(self)
+    }
+
+    fn progress(&self) -> u64 {
+        self.raw_read.load(Ordering::Relaxed)
+    }
 }
 
 impl DelimitedReader {
     pub fn open(path: &Path) -> Result<Self> {
-        let file_name = display_name(path);
-        let mut file = File::open(path).map_err(|e| EngineError::io_at(path, "opening", e))?;
-        let mut sample = vec![0u8; SNIFF_BYTES];
-        let n = read_up_to(&mut file, &mut sample)
-            .map_err(|e| EngineError::io_at(path, "reading", e))?;
-        sample.truncate(n);
-        if sample.is_empty() {
-            return Err(EngineError::bad_input(&file_name, "the file is empty"));
-        }
-        if let Some(pos) = sample.iter().position(|&b| b == 0) {
-            return Err(EngineError::bad_input(
-                &file_name,
-                format!("not a delimited text file: binary content (NUL byte at offset {pos})"),
-            ));
-        }
-        let bom = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            3
-        } else {
-            0
-        };
-        let delimiter = sniff_delimiter(&sample[bom..]);
+        Self::open_with(path, &ReadOptions::default())
+    }
 
-        let file = File::open(path).map_err(|e| EngineError::io_at(path, "opening", e))?;
+    pub fn open_with(path: &Path, options: &ReadOptions) -> Result<Self> {
+        let file_name = display_name(path);
+        let decoded = open_decoded(path, options.encoding.as_deref())?;
+        let delimiter = options
+            .delimiter
+            .unwrap_or_else(|| sniff_delimiter(decoded.sample.as_bytes()));
         let lines = Arc::new(Mutex::new(LineIndex::default()));
-        let mut inner = BufReader::with_capacity(256 * 1024, file);
-        if bom > 0 {
-            let mut skip = [0u8; 3];
-            inner
-                .read_exact(&mut skip)
-                .map_err(|e| EngineError::io_at(path, "reading", e))?;
-        }
-        let counting = CountingReader {
-            inner,
+        let counting = LineCounter {
+            inner: decoded.reader,
             lines: lines.clone(),
         };
         let mut reader = csv::ReaderBuilder::new()
@@ -99,12 +102,14 @@ impl DelimitedReader {
             record,
             header,
             delimiter,
+            encoding: decoded.encoding.name(),
             lines,
+            raw_read: decoded.raw_read,
         })
     }
 
     pub fn bytes_read(&self) -> u64 {
-        self.lines.lock().map_or(0, |l| l.offset)
+        self.raw_read.load(Ordering::Relaxed)
     }
 
     /// The physical line a record starting at byte `start` begins on.
@@ -164,7 +169,6 @@ impl DelimitedReader {
             }
         }
         let fields = self.record.len();
-        // A lone empty line parses as one empty field; a blank record is still kept.
         while values.len() < width {
             values.push(None);
         }
@@ -205,23 +209,6 @@ fn csv_error(file_name: &str, e: csv::Error) -> EngineError {
             reason: format!("{other:?}"),
         },
     }
-}
-
-pub fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
-}
-
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
 }
 
 /// Pick the delimiter that splits the first line into the most fields, outside quotes.
@@ -296,12 +283,12 @@ impl LineIndex {
     }
 }
 
-struct CountingReader<R> {
+struct LineCounter<R> {
     inner: R,
     lines: Arc<Mutex<LineIndex>>,
 }
 
-impl<R: Read> Read for CountingReader<R> {
+impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Ok(mut lines) = self.lines.lock() {
@@ -394,10 +381,7 @@ mod tests {
     fn unusable_files_are_errors_naming_the_file() {
         for (content, expected) in [
             (&b""[..], "t.csv: the file is empty"),
-            (
-                b"PK\x03\x04\x00\x00binary",
-                "t.csv: not a delimited text file",
-            ),
+            (b"PK\x03\x04\x00\x00binary", "t.csv: not a text file"),
         ] {
             let err = read_all(content).err().expect("an error");
             assert!(err.to_string().starts_with(expected), "{err}");
