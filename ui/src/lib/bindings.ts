@@ -160,5 +160,59 @@ export type PipelineStatus = { sources: number,
  * Rows in the current snapshot of every source.
  */
 imported: number, converted: number, valid: number, invalid: number, pushed: number, rejected: number, target_base_url: string | null, };
+export type DiffRequest = { 
+/**
+ * The older snapshot.
+ */
+from_snapshot: number, 
+/**
+ * The newer snapshot.
+ */
+to_snapshot: number, 
+/**
+ * Column names (present in both snapshots) that identify a row, e.g. `["APPT_ID"]`.
+ */
+key_columns: Array<string>, 
+/**
+ * Only rows of this kind; all kinds when absent.
+ */
+kind: ChangeKind | null, offset: number, limit: number, };
+export type ChangeKind = "added" | "removed" | "changed";
+export type DiffSummary = { from_snapshot: number, to_snapshot: number, key_columns: Array<string>, added: number, removed: number, changed: number, unchanged: number, 
+/**
+ * Rows whose key repeats within a snapshot: their pairing is ambiguous, so each is
+ * reported (as added or removed) rather than silently matched.
+ */
+duplicate_keys: number, 
+/**
+ * Columns in only one of the two snapshots (not compared).
+ */
+only_in_from: Array<string>, only_in_to: Array<string>, };
+export type DiffRow = { kind: ChangeKind, 
+/**
+ * The key values, in key-column order.
+ */
+key: Array<string | null>, 
+/**
+ * Row numbers in each snapshot (absent for added / removed).
+ */
+from_row: number | null, to_row: number | null, 
+/**
+ * Values of the compared columns ([`DiffPage::columns`]) in each snapshot.
+ */
+from_values: Array<string | null> | null, to_values: Array<string | null> | null, 
+/**
+ * Indexes into [`DiffPage::columns`] of the cells that changed.
+ */
+changed_columns: Array<number>, };
+export type DiffPage = { summary: DiffSummary, 
+/**
+ * The columns compared: those present in both snapshots, in the newer one's order.
+ */
+columns: Array<string>, 
+/**
+ * Rows of the requested kind in total.
+ */
+total: number, offset: number, rows: Array<DiffRow>, };
 export type ErrorCode = "not_found" | "not_a_project" | "newer_schema" | "bad_input" | "io" | "cancelled" | "network" | "no_project" | "internal";
 export type ErrorDto = { code: ErrorCode, message: string, };

@@ -37,6 +37,11 @@ pub fn typescript() -> String {
         PushRequest::decl(&cfg),
         PushSummary::decl(&cfg),
         PipelineStatus::decl(&cfg),
+        DiffRequest::decl(&cfg),
+        ChangeKind::decl(&cfg),
+        DiffSummary::decl(&cfg),
+        DiffRow::decl(&cfg),
+        DiffPage::decl(&cfg),
         ErrorCode::decl(&cfg),
         ErrorDto::decl(&cfg),
     ];

@@ -371,3 +371,84 @@ pub struct ErrorDto {
     pub code: ErrorCode,
     pub message: String,
 }
+
+/// Compare two snapshots of a source, matching rows by the analyst's key columns.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct DiffRequest {
+    /// The older snapshot.
+    #[ts(type = "number")]
+    pub from_snapshot: i64,
+    /// The newer snapshot.
+    #[ts(type = "number")]
+    pub to_snapshot: i64,
+    /// Column names (present in both snapshots) that identify a row, e.g. `["APPT_ID"]`.
+    pub key_columns: Vec<String>,
+    /// Only rows of this kind; all kinds when absent.
+    pub kind: Option<ChangeKind>,
+    #[ts(type = "number")]
+    pub offset: i64,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct DiffSummary {
+    #[ts(type = "number")]
+    pub from_snapshot: i64,
+    #[ts(type = "number")]
+    pub to_snapshot: i64,
+    pub key_columns: Vec<String>,
+    #[ts(type = "number")]
+    pub added: i64,
+    #[ts(type = "number")]
+    pub removed: i64,
+    #[ts(type = "number")]
+    pub changed: i64,
+    #[ts(type = "number")]
+    pub unchanged: i64,
+    /// Rows whose key repeats within a snapshot: their pairing is ambiguous, so each is
+    /// reported (as added or removed) rather than silently matched.
+    #[ts(type = "number")]
+    pub duplicate_keys: i64,
+    /// Columns in only one of the two snapshots (not compared).
+    pub only_in_from: Vec<String>,
+    pub only_in_to: Vec<String>,
+}
+
+/// One row that differs between the snapshots.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct DiffRow {
+    pub kind: ChangeKind,
+    /// The key values, in key-column order.
+    pub key: Vec<Option<String>>,
+    /// Row numbers in each snapshot (absent for added / removed).
+    #[ts(type = "number | null")]
+    pub from_row: Option<i64>,
+    #[ts(type = "number | null")]
+    pub to_row: Option<i64>,
+    /// Values of the compared columns ([`DiffPage::columns`]) in each snapshot.
+    pub from_values: Option<Vec<Option<String>>>,
+    pub to_values: Option<Vec<Option<String>>>,
+    /// Indexes into [`DiffPage::columns`] of the cells that changed.
+    pub changed_columns: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct DiffPage {
+    pub summary: DiffSummary,
+    /// The columns compared: those present in both snapshots, in the newer one's order.
+    pub columns: Vec<String>,
+    /// Rows of the requested kind in total.
+    #[ts(type = "number")]
+    pub total: i64,
+    #[ts(type = "number")]
+    pub offset: i64,
+    pub rows: Vec<DiffRow>,
+}
