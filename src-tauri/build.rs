@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "page",
     "import_file",
     "import_preview",
+    "diff_snapshots",
     "load_mapping",
     "mappings",
     "convert",

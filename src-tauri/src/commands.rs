@@ -161,6 +161,12 @@ pub async fn import_preview(req: ImportRequest) -> CmdResult<ImportPreview> {
 }
 
 #[tauri::command]
+pub async fn diff_snapshots(state: State<'_, AppState>, req: DiffRequest) -> CmdResult<DiffPage> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::diff::run(&ctx, &req)).await
+}
+
+#[tauri::command]
 pub async fn load_mapping(state: State<'_, AppState>, path: String) -> CmdResult<MappingSummary> {
     let ctx = ctx(&state)?;
     blocking(move || api::mapping::load(&ctx, std::path::Path::new(&path))).await

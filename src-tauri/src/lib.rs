@@ -65,6 +65,7 @@ pub fn run() {
             commands::page,
             commands::import_file,
             commands::import_preview,
+            commands::diff_snapshots,
             commands::load_mapping,
             commands::mappings,
             commands::convert,

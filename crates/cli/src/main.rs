@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    ColumnFilter, FileFormat, ImportRequest, PageRequest, PushRequest, SortDirection, SortSpec,
+    ChangeKind, ColumnFilter, DiffRequest, FileFormat, ImportRequest, PageRequest, PushRequest,
+    SortDirection, SortSpec,
 };
 use cutover_engine::api::{self, Cancel, Ctx};
 
@@ -96,6 +97,26 @@ enum Command {
         #[arg(long, value_name = "COLUMN=TEXT")]
         filter: Vec<String>,
     },
+    /// What changed between two snapshots of a source, rows paired by key columns.
+    Diff {
+        source: String,
+        /// Key column(s) that identify a row, e.g. --key APPT_ID; repeatable.
+        #[arg(long, required = true)]
+        key: Vec<String>,
+        /// The older snapshot number (default: the one before --to).
+        #[arg(long)]
+        from: Option<u32>,
+        /// The newer snapshot number (default: the latest).
+        #[arg(long)]
+        to: Option<u32>,
+        /// Only added, removed or changed rows.
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<ChangeKind>,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// Load a mapping spec (TOML) into the project; a changed spec becomes a new version.
     Map { spec: PathBuf },
     /// Convert the current snapshot of each mapped source into FHIR R4 resources.
@@ -125,6 +146,11 @@ enum Command {
 fn parse_format(text: &str) -> Result<FileFormat, String> {
     serde_json::from_value(serde_json::Value::String(text.to_lowercase()))
         .map_err(|_| format!("'{text}' is not one of delimited, excel, hl7, ndjson"))
+}
+
+fn parse_kind(text: &str) -> Result<ChangeKind, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_lowercase()))
+        .map_err(|_| format!("'{text}' is not one of added, removed, changed"))
 }
 
 fn main() -> ExitCode {
@@ -300,6 +326,37 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
                 },
             )?;
             out.result(&page, || output::page_table(&page));
+        }
+        Command::Diff {
+            source,
+            key,
+            from,
+            to,
+            kind,
+            offset,
+            limit,
+        } => {
+            let to_seq = match to {
+                Some(seq) => seq,
+                None => api::sources::list(&ctx)?
+                    .into_iter()
+                    .find(|s| s.name == source)
+                    .and_then(|s| s.snapshots.last().map(|n| n.seq))
+                    .ok_or_else(|| EngineError::NoSuchRecord {
+                        what: format!("source '{source}'"),
+                    })?,
+            };
+            let from_seq = from.unwrap_or(to_seq.saturating_sub(1));
+            let req = DiffRequest {
+                from_snapshot: api::sources::snapshot_id(&ctx, &source, Some(from_seq))?,
+                to_snapshot: api::sources::snapshot_id(&ctx, &source, Some(to_seq))?,
+                key_columns: key,
+                kind,
+                offset,
+                limit,
+            };
+            let page = api::diff::run(&ctx, &req)?;
+            out.result(&page, || output::diff_text(&page, from_seq, to_seq));
         }
         Command::Map { spec } => {
             let m = api::mapping::load(&ctx, &spec)?;

@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    Finding, ImportPreview, Page, PipelineStatus, ProgressEvent, SourceSummary, ValidateSummary,
+    ChangeKind, DiffPage, Finding, ImportPreview, Page, PipelineStatus, ProgressEvent,
+    SourceSummary, ValidateSummary,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -251,6 +252,80 @@ pub fn preview_text(p: &ImportPreview) -> String {
             })
             .collect();
         out.push(table(&headers, &rows));
+    }
+    out.join("\n")
+}
+
+pub fn diff_text(page: &DiffPage, from_seq: u32, to_seq: u32) -> String {
+    let s = &page.summary;
+    let mut out = vec![format!(
+        "snapshot {from_seq} → {to_seq}, key {}: {} added, {} removed, {} changed, {} unchanged, {} with a blank or repeated key",
+        s.key_columns.join("+"),
+        s.added,
+        s.removed,
+        s.changed,
+        s.unchanged,
+        s.duplicate_keys
+    )];
+    if !s.only_in_from.is_empty() || !s.only_in_to.is_empty() {
+        out.push(format!(
+            "columns only in {from_seq}: {}; only in {to_seq}: {}",
+            s.only_in_from.join(", "),
+            s.only_in_to.join(", ")
+        ));
+    }
+    for r in &page.rows {
+        let key = r
+            .key
+            .iter()
+            .map(|k| k.as_deref().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("+");
+        match r.kind {
+            ChangeKind::Added => {
+                out.push(format!("+ {key} (row {})", r.to_row.unwrap_or_default()))
+            }
+            ChangeKind::Removed => {
+                out.push(format!("- {key} (row {})", r.from_row.unwrap_or_default()))
+            }
+            ChangeKind::Changed => {
+                let cells = r
+                    .changed_columns
+                    .iter()
+                    .map(|&i| {
+                        let i = i as usize;
+                        let old = r
+                            .from_values
+                            .as_ref()
+                            .and_then(|v| v.get(i).cloned().flatten())
+                            .unwrap_or_default();
+                        let new = r
+                            .to_values
+                            .as_ref()
+                            .and_then(|v| v.get(i).cloned().flatten())
+                            .unwrap_or_default();
+                        format!(
+                            "{}: {} → {}",
+                            page.columns.get(i).map(String::as_str).unwrap_or("?"),
+                            clip(&old, 24),
+                            clip(&new, 24)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                out.push(format!(
+                    "~ {key} (rows {}→{}): {cells}",
+                    r.from_row.unwrap_or_default(),
+                    r.to_row.unwrap_or_default()
+                ));
+            }
+        }
+    }
+    if page.total > page.offset + page.rows.len() as i64 {
+        out.push(format!(
+            "… {} more (use --offset)",
+            page.total - page.offset - page.rows.len() as i64
+        ));
     }
     out.join("\n")
 }

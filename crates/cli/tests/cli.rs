@@ -529,3 +529,96 @@ fn logs_of_a_full_run_carry_no_phi() {
         );
     }
 }
+
+#[test]
+fn a_newer_export_is_a_snapshot_and_the_diff_names_what_changed() {
+    let p = new_project();
+    json_ok(&["-p", &p.path, "import", &fixture("patients.csv")]);
+    let second = &json_ok(&[
+        "-p",
+        &p.path,
+        "import",
+        &fixture("patients_v2.csv"),
+        "--source",
+        "patients",
+    ])[0];
+    assert_eq!(
+        (second["seq"].as_u64(), second["rows"].as_u64()),
+        (Some(2), Some(120))
+    );
+
+    let diff = json_ok(&["-p", &p.path, "diff", "patients", "--key", "MRN"]);
+    let s = &diff["summary"];
+    assert_eq!(
+        (
+            s["added"].as_i64(),
+            s["removed"].as_i64(),
+            s["changed"].as_i64(),
+            s["unchanged"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1), Some(115)),
+        "MRN100121 added, MRN100005 removed, MRN100002's birth date corrected; 117 unique keys in the old export"
+    );
+    assert_eq!(
+        s["duplicate_keys"], 6,
+        "per snapshot: row 19 has no MRN, rows 22 and 23 share one"
+    );
+    let rows = diff["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["kind"], "changed");
+    assert_eq!(rows[0]["key"][0], "MRN100002");
+    assert_eq!(
+        rows[0]["changed_columns"],
+        serde_json::json!([2]),
+        "only DOB changed"
+    );
+    assert_eq!(rows[1]["kind"], "added");
+    assert_eq!(rows[1]["key"][0], "MRN100121");
+    assert_eq!(rows[2]["kind"], "removed");
+    assert_eq!(rows[2]["key"][0], "MRN100005");
+
+    let human = cutover(&["-p", &p.path, "diff", "patients", "--key", "MRN"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("~ MRN100002 (rows 2→2): DOB: 02/14/2014 → 02/15/2014"),
+        "{text}"
+    );
+}
+
+#[test]
+fn preview_shows_detected_settings_and_first_rows_without_a_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("legacy.txt");
+    // Windows-1252, semicolon-delimited, as an old European export would be.
+    std::fs::write(
+        &csv,
+        b"ID;NAME;CITY\r\n1;Mu\xF1oz;S\xE3o Paulo\r\n2;Zo\xEB;Z\xFCrich\r\n",
+    )
+    .unwrap();
+    let preview = json_ok(&["import", csv.to_str().unwrap(), "--preview"]);
+    assert_eq!(preview["format"], "delimited");
+    let t = &preview["tables"][0];
+    assert_eq!(t["detected"], "windows-1252, delimiter ';'");
+    assert_eq!(t["columns"], serde_json::json!(["ID", "NAME", "CITY"]));
+    assert_eq!(t["rows"][0], serde_json::json!(["1", "Muñoz", "São Paulo"]));
+    assert_eq!(t["rows"][1], serde_json::json!(["2", "Zoë", "Zürich"]));
+
+    // Imported into a project, the values are the same, and an override is honoured.
+    let p = new_project();
+    let imported = &json_ok(&["-p", &p.path, "import", csv.to_str().unwrap()])[0];
+    assert_eq!(imported["detected"], "windows-1252, delimiter ';'");
+    let page = json_ok(&["-p", &p.path, "show", "legacy"]);
+    assert_eq!(page["rows"][0]["values"][1], "Muñoz");
+    let forced = json_ok(&[
+        "import",
+        csv.to_str().unwrap(),
+        "--preview",
+        "--encoding",
+        "utf-8",
+        "--delimiter",
+        ",",
+    ]);
+    assert_eq!(
+        forced["tables"][0]["columns"],
+        serde_json::json!(["ID;NAME;CITY"])
+    );
+}

@@ -180,8 +180,8 @@ kind: ChangeKind | null, offset: number, limit: number, };
 export type ChangeKind = "added" | "removed" | "changed";
 export type DiffSummary = { from_snapshot: number, to_snapshot: number, key_columns: Array<string>, added: number, removed: number, changed: number, unchanged: number, 
 /**
- * Rows whose key repeats within a snapshot: their pairing is ambiguous, so each is
- * reported (as added or removed) rather than silently matched.
+ * Rows (of either snapshot) whose key is blank or repeats within a snapshot: they
+ * cannot be paired, so they are counted here and not guessed at.
  */
 duplicate_keys: number, 
 /**

@@ -413,8 +413,8 @@ pub struct DiffSummary {
     pub changed: i64,
     #[ts(type = "number")]
     pub unchanged: i64,
-    /// Rows whose key repeats within a snapshot: their pairing is ambiguous, so each is
-    /// reported (as added or removed) rather than silently matched.
+    /// Rows (of either snapshot) whose key is blank or repeats within a snapshot: they
+    /// cannot be paired, so they are counted here and not guessed at.
     #[ts(type = "number")]
     pub duplicate_keys: i64,
     /// Columns in only one of the two snapshots (not compared).
