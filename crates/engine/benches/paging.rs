@@ -4,26 +4,13 @@
 //! filtered views. Run: `cargo bench -p cutover-engine --bench paging` (ROWS=… to change
 //! the size). A benchmark, not a test: it asserts nothing about time.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use cutover_engine::api::dto::{ColumnFilter, ImportRequest, PageRequest, SortDirection, SortSpec};
 use cutover_engine::api::{self, Cancel, Ctx, NoProgress};
 
-/// A small deterministic generator (xorshift), so every run pages the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+mod common;
+use common::Rng;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -49,29 +36,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let csv = dir.path().join("wide.csv");
     let started = Instant::now();
-    {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&csv).expect("create csv"));
-        let header: Vec<String> = (1..=20).map(|i| format!("COL_{i:02}")).collect();
-        writeln!(out, "{}", header.join(",")).expect("write");
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        for r in 1..=rows {
-            let mut line = format!("ID{r:08}");
-            for c in 1..20 {
-                match c % 4 {
-                    0 => line.push_str(&format!(
-                        ",{:02}/{:02}/{}",
-                        1 + rng.below(12),
-                        1 + rng.below(28),
-                        1930 + rng.below(90)
-                    )),
-                    1 => line.push_str(&format!(",NAME{}", rng.below(5000))),
-                    2 => line.push_str(&format!(",{}", rng.below(100_000))),
-                    _ => line.push_str(&format!(",\"text {} with, comma\"", rng.below(1000))),
-                }
-            }
-            writeln!(out, "{line}").expect("write");
-        }
-    }
+    common::write_wide_csv(&csv, rows);
     let size = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0);
     println!(
         "generated {rows} rows x 20 columns ({:.1} MB) in {:.1} s",
@@ -154,6 +119,7 @@ fn main() {
     let filter = vec![ColumnFilter {
         column: 1,
         contains: "NAME12".into(),
+        mode: None,
     }];
     let filtered: Vec<Duration> = (0..20)
         .map(|i| page(i * 100, None, filter.clone()))

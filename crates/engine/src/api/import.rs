@@ -5,6 +5,7 @@
 //! behind, and readers (the grid) never see a half-written snapshot.
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::Instant;
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior};
@@ -13,11 +14,8 @@ use tracing::info;
 use crate::api::dto::{ImportPreview, ImportRequest, ImportSummary, Stage, TablePreview};
 use crate::api::{Cancel, Ctx, ProgressSink, Throttled};
 use crate::error::{EngineError, Result, SqlContext};
-use crate::import::{self, ReadOptions, Table, display_name, unique_header_names};
+use crate::import::{self, ReadOptions, Record, Table, display_name, unique_header_names};
 use crate::store::staging;
-
-/// Rows between cancel checks and progress reports.
-const CHECK_EVERY: i64 = 4096;
 
 /// Rows shown in a preview.
 const PREVIEW_ROWS: usize = 10;
@@ -124,50 +122,237 @@ pub fn run(
     let file_size = std::fs::metadata(path)
         .map_err(|e| EngineError::io_at(path, "reading", e))?
         .len() as i64;
+    let file = FileInfo {
+        name: file_name,
+        path: absolute.display().to_string(),
+        size: file_size,
+        imported_at: ctx.now_text(),
+    };
+    // Reading and parsing run on this thread, SQLite writes on another: the two halves
+    // of an import take about as long as each other, and the machine has two cores.
+    std::thread::scope(|scope| {
+        let (to_writer, batches) = mpsc::sync_channel::<Message>(4);
+        let (recycle, recycled) = mpsc::channel::<Vec<Record>>();
+        let writer = scope.spawn(|| write_snapshots(ctx, &file, batches, recycle));
+        let read = read_tables(req, tables, count, &to_writer, &recycled, progress, cancel);
+        if read.is_err() {
+            let _ = to_writer.send(Message::Abort);
+        }
+        drop(to_writer);
+        let written = writer
+            .join()
+            .map_err(|_| EngineError::Internal("the import writer stopped unexpectedly".into()))?;
+        let mut summaries = read?;
+        let written = written?;
+        for (summary, w) in summaries.iter_mut().zip(written) {
+            summary.source_id = w.source_id;
+            summary.snapshot_id = w.snapshot_id;
+            summary.seq = w.seq;
+            info!(
+                snapshot_id = w.snapshot_id,
+                source_id = w.source_id,
+                rows = summary.rows,
+                "import finished"
+            );
+        }
+        Ok(summaries)
+    })
+}
 
+/// Records sent to the writer at a time.
+const BATCH: usize = 1024;
+
+struct FileInfo {
+    name: String,
+    path: String,
+    size: i64,
+    imported_at: String,
+}
+
+enum Message {
+    /// A new table: the source it goes to and its (unique) column names and raw names.
+    Table {
+        source_name: String,
+        columns: Vec<(String, String)>,
+    },
+    Rows(Vec<Record>),
+    /// The table is complete, with these counts.
+    TableDone {
+        rows: i64,
+        flagged: i64,
+    },
+    /// Everything was read: commit.
+    Commit,
+    /// Reading failed or was cancelled: keep nothing.
+    Abort,
+}
+
+struct Written {
+    source_id: i64,
+    snapshot_id: i64,
+    seq: u32,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_tables(
+    req: &ImportRequest,
+    tables: Vec<Table>,
+    count: usize,
+    to_writer: &mpsc::SyncSender<Message>,
+    recycled: &mpsc::Receiver<Vec<Record>>,
+    progress: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<Vec<ImportSummary>> {
+    let send = |m: Message| {
+        to_writer
+            .send(m)
+            .map_err(|_| EngineError::Internal("the import writer stopped".into()))
+    };
+    let mut summaries = Vec::with_capacity(count);
+    for mut table in tables {
+        let started = Instant::now();
+        let source_name = source_name(req, &table, count);
+        let columns = unique_header_names(table.reader.header());
+        let width = columns.len();
+        send(Message::Table {
+            source_name: source_name.clone(),
+            columns,
+        })?;
+        let unit = if table.sheet.is_some() {
+            "rows"
+        } else {
+            "bytes"
+        };
+        let mut throttle = Throttled::new(progress, Stage::Import, unit, Some(table.size as i64));
+        let (mut rows, mut flagged) = (0i64, 0i64);
+        loop {
+            let mut batch = recycled
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+            let mut filled = 0;
+            while filled < BATCH {
+                if filled == batch.len() {
+                    batch.push(Record::empty());
+                }
+                if !table.reader.read_into(&mut batch[filled])? {
+                    break;
+                }
+                batch[filled].values.resize(width, None);
+                if batch[filled].flag.is_some() {
+                    flagged += 1;
+                }
+                filled += 1;
+            }
+            batch.truncate(filled);
+            rows += filled as i64;
+            let done = filled < BATCH;
+            if filled > 0 {
+                send(Message::Rows(batch))?;
+            }
+            cancel.check("import")?;
+            throttle.tick(table.reader.progress() as i64);
+            if done {
+                break;
+            }
+        }
+        send(Message::TableDone { rows, flagged })?;
+        throttle.finish(table.size as i64);
+        summaries.push(ImportSummary {
+            source_id: 0,
+            source_name,
+            snapshot_id: 0,
+            seq: 0,
+            file_name: req_file_name(req),
+            sheet: table.sheet.clone(),
+            detected: table.detected.clone(),
+            notes: table.notes.clone(),
+            rows,
+            flagged_rows: flagged,
+            columns: width as u32,
+            elapsed_ms: started.elapsed().as_millis() as i64,
+        });
+    }
+    cancel.check("import")?;
+    send(Message::Commit)?;
+    Ok(summaries)
+}
+
+fn req_file_name(req: &ImportRequest) -> String {
+    display_name(Path::new(&req.path))
+}
+
+/// The writer: one IMMEDIATE transaction for the whole file, committed only when the
+/// reader says everything was read.
+fn write_snapshots(
+    ctx: &Ctx,
+    file: &FileInfo,
+    batches: mpsc::Receiver<Message>,
+    recycle: mpsc::Sender<Vec<Record>>,
+) -> Result<Vec<Written>> {
     let mut conn = ctx.open()?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("starting import")?;
-    let now = ctx.now_text();
-    let mut summaries = Vec::with_capacity(count);
-    for table in tables {
-        let name = source_name(req, &table, count);
-        let started = Instant::now();
-        let summary = stage_table(
-            &tx,
-            table,
-            &name,
-            &file_name,
-            &absolute.display().to_string(),
-            file_size,
-            &now,
-            progress,
-            cancel,
-        )?;
-        summaries.push(ImportSummary {
-            elapsed_ms: started.elapsed().as_millis() as i64,
-            ..summary
-        });
+    let mut written = Vec::new();
+    let aborted = || EngineError::Cancelled {
+        what: "import".into(),
+    };
+    loop {
+        match batches.recv().map_err(|_| aborted())? {
+            Message::Table {
+                source_name,
+                columns,
+            } => {
+                let w = begin_snapshot(&tx, file, &source_name, &columns)?;
+                let mut stmt = tx
+                    .prepare(&staging::insert_sql(w.snapshot_id, columns.len()))
+                    .ctx("preparing row insert")?;
+                let mut row: i64 = 0;
+                loop {
+                    match batches.recv().map_err(|_| aborted())? {
+                        Message::Rows(records) => {
+                            for record in &records {
+                                row += 1;
+                                insert_row(&mut stmt, row, record)?;
+                            }
+                            let _ = recycle.send(records);
+                        }
+                        Message::TableDone { rows, flagged } => {
+                            tx.execute(
+                                "UPDATE snapshot SET row_count = ?1, flagged_rows = ?2 WHERE id = ?3",
+                                (rows, flagged, w.snapshot_id),
+                            )
+                            .ctx("finishing snapshot")?;
+                            break;
+                        }
+                        Message::Abort => return Err(aborted()),
+                        Message::Table { .. } | Message::Commit => {
+                            return Err(EngineError::Internal(
+                                "import messages out of order".into(),
+                            ));
+                        }
+                    }
+                }
+                written.push(w);
+            }
+            Message::Commit => {
+                tx.commit().ctx("committing import")?;
+                return Ok(written);
+            }
+            Message::Abort => return Err(aborted()),
+            Message::Rows(_) | Message::TableDone { .. } => {
+                return Err(EngineError::Internal("import messages out of order".into()));
+            }
+        }
     }
-    cancel.check("import")?;
-    tx.commit().ctx("committing import")?;
-    Ok(summaries)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn stage_table(
+fn begin_snapshot(
     tx: &Transaction<'_>,
-    mut table: Table,
+    file: &FileInfo,
     source_name: &str,
-    file_name: &str,
-    file_path: &str,
-    file_size: i64,
-    now: &str,
-    progress: &dyn ProgressSink,
-    cancel: &Cancel,
-) -> Result<ImportSummary> {
-    let columns = unique_header_names(table.reader.header());
+    columns: &[(String, String)],
+) -> Result<Written> {
     let source_id: i64 = match tx
         .query_row(
             "SELECT id FROM source WHERE name = ?1",
@@ -181,7 +366,7 @@ fn stage_table(
         None => {
             tx.execute(
                 "INSERT INTO source (name, created_at) VALUES (?1, ?2)",
-                (source_name, now),
+                (source_name, &file.imported_at),
             )
             .ctx("creating source")?;
             tx.last_insert_rowid()
@@ -197,7 +382,7 @@ fn stage_table(
     tx.execute(
         "INSERT INTO snapshot (source_id, seq, file_name, file_path, file_size, imported_at, row_count, flagged_rows)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0)",
-        (source_id, seq, file_name, file_path, file_size, now),
+        (source_id, seq, &file.name, &file.path, file.size, &file.imported_at),
     )
     .ctx("creating snapshot")?;
     let snapshot_id = tx.last_insert_rowid();
@@ -212,73 +397,37 @@ fn stage_table(
         }
     }
     staging::create_table(tx, snapshot_id, columns.len())?;
-
-    let unit = if table.sheet.is_some() {
-        "rows"
-    } else {
-        "bytes"
-    };
-    let mut throttle = Throttled::new(progress, Stage::Import, unit, Some(table.size as i64));
-    let mut rows: i64 = 0;
-    let mut flagged: i64 = 0;
-    {
-        let mut stmt = tx
-            .prepare(&staging::insert_sql(snapshot_id, columns.len()))
-            .ctx("preparing row insert")?;
-        while let Some(record) = table.reader.next_record()? {
-            rows += 1;
-            if record.flag.is_some() {
-                flagged += 1;
-            }
-            let extra = if record.extra.is_empty() {
-                None
-            } else {
-                Some(
-                    serde_json::to_string(&record.extra)
-                        .map_err(|e| EngineError::Internal(e.to_string()))?,
-                )
-            };
-            stmt.raw_bind_parameter(1, rows).ctx("binding row")?;
-            stmt.raw_bind_parameter(2, record.line as i64)
-                .ctx("binding row")?;
-            stmt.raw_bind_parameter(3, &record.hash[..])
-                .ctx("binding row")?;
-            stmt.raw_bind_parameter(4, &record.flag)
-                .ctx("binding row")?;
-            stmt.raw_bind_parameter(5, &extra).ctx("binding row")?;
-            for (i, v) in record.values.iter().enumerate().take(columns.len()) {
-                stmt.raw_bind_parameter(6 + i, v).ctx("binding row")?;
-            }
-            stmt.raw_execute().ctx("staging row")?;
-            if rows % CHECK_EVERY == 0 {
-                cancel.check("import")?;
-                throttle.tick(table.reader.progress() as i64);
-            }
-        }
-    }
-    cancel.check("import")?;
-    tx.execute(
-        "UPDATE snapshot SET row_count = ?1, flagged_rows = ?2 WHERE id = ?3",
-        (rows, flagged, snapshot_id),
-    )
-    .ctx("finishing snapshot")?;
-    throttle.finish(table.size as i64);
-    info!(snapshot_id, source_id, rows, flagged, "import finished");
-    Ok(ImportSummary {
+    Ok(Written {
         source_id,
-        source_name: source_name.to_string(),
         snapshot_id,
         seq,
-        file_name: file_name.to_string(),
-        sheet: table.sheet.clone(),
-        detected: table.detected.clone(),
-        notes: table.notes.clone(),
-        rows,
-        flagged_rows: flagged,
-        columns: columns.len() as u32,
-        elapsed_ms: 0,
     })
 }
+
+fn insert_row(stmt: &mut rusqlite::Statement<'_>, row: i64, record: &Record) -> Result<()> {
+    let extra = if record.extra.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::to_string(&record.extra)
+                .map_err(|e| EngineError::Internal(e.to_string()))?,
+        )
+    };
+    stmt.raw_bind_parameter(1, row).ctx("binding row")?;
+    stmt.raw_bind_parameter(2, record.line as i64)
+        .ctx("binding row")?;
+    stmt.raw_bind_parameter(3, &record.hash[..])
+        .ctx("binding row")?;
+    stmt.raw_bind_parameter(4, &record.flag)
+        .ctx("binding row")?;
+    stmt.raw_bind_parameter(5, &extra).ctx("binding row")?;
+    for (i, v) in record.values.iter().enumerate() {
+        stmt.raw_bind_parameter(6 + i, v).ctx("binding row")?;
+    }
+    stmt.raw_execute().ctx("staging row")?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

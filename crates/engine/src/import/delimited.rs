@@ -59,6 +59,10 @@ impl RecordSource for DelimitedReader {
     fn progress(&self) -> u64 {
         self.raw_read.load(Ordering::Relaxed)
     }
+
+    fn read_into(&mut self, record: &mut Record) -> Result<bool> {
+        DelimitedReader::read_into(self, record)
+    }
 }
 
 impl DelimitedReader {
@@ -129,70 +133,86 @@ impl DelimitedReader {
 
     /// The next record, or `None` at the end of the file.
     pub fn next_record(&mut self) -> Result<Option<Record>> {
+        let mut record = Record::empty();
+        Ok(if self.read_into(&mut record)? {
+            Some(record)
+        } else {
+            None
+        })
+    }
+
+    /// Read the next record into `rec`, reusing its strings.
+    pub fn read_into(&mut self, rec: &mut Record) -> Result<bool> {
         let more = self
             .reader
             .read_byte_record(&mut self.record)
             .map_err(|e| csv_error(&self.file_name, e))?;
         if !more {
-            return Ok(None);
+            return Ok(false);
         }
         // The csv crate's own line numbers skip blank lines and miscount CRLF, so the
         // line comes from our own index of where each non-empty line starts.
-        let line = match self.record.position() {
+        rec.line = match self.record.position() {
             Some(p) => self.line_at(p.byte(), p.line()),
             None => 0,
         };
         let width = self.header.len();
+        let fields = self.record.len();
         let mut hasher = Xxh3::new();
-        let mut values = Vec::with_capacity(width);
-        let mut extra = Vec::new();
-        let mut bad_utf8: Vec<String> = Vec::new();
+        let mut bad_utf8: Vec<usize> = Vec::new();
+        rec.values.resize(width, None);
+        rec.extra.clear();
         for (i, field) in self.record.iter().enumerate() {
             hasher.update(&(field.len() as u64).to_le_bytes());
             hasher.update(field);
             let text = match std::str::from_utf8(field) {
-                Ok(s) => s.to_string(),
+                Ok(s) => std::borrow::Cow::Borrowed(s),
                 Err(_) => {
-                    bad_utf8.push(
-                        self.header
-                            .get(i)
-                            .cloned()
-                            .unwrap_or_else(|| format!("field {}", i + 1)),
-                    );
-                    String::from_utf8_lossy(field).into_owned()
+                    bad_utf8.push(i);
+                    String::from_utf8_lossy(field)
                 }
             };
             if i < width {
-                values.push(Some(text));
+                match &mut rec.values[i] {
+                    Some(slot) => {
+                        slot.clear();
+                        slot.push_str(&text);
+                    }
+                    none => *none = Some(text.into_owned()),
+                }
             } else {
-                extra.push(text);
+                rec.extra.push(text.into_owned());
             }
         }
-        let fields = self.record.len();
-        while values.len() < width {
-            values.push(None);
+        for v in rec.values.iter_mut().skip(fields) {
+            *v = None;
         }
-        let mut flags = Vec::new();
-        if fields != width {
-            flags.push(format!("ragged: {fields} fields, header has {width}"));
-        }
-        if !bad_utf8.is_empty() {
-            flags.push(format!(
-                "invalid UTF-8 in column {} (kept with U+FFFD)",
-                bad_utf8.join(", ")
-            ));
-        }
-        Ok(Some(Record {
-            line,
-            values,
-            extra,
-            flag: if flags.is_empty() {
-                None
-            } else {
-                Some(flags.join("; "))
-            },
-            hash: hasher.digest128().to_be_bytes(),
-        }))
+        rec.hash = hasher.digest128().to_be_bytes();
+        rec.flag = if fields == width && bad_utf8.is_empty() {
+            None
+        } else {
+            let mut flags = Vec::new();
+            if fields != width {
+                flags.push(format!("ragged: {fields} fields, header has {width}"));
+            }
+            if !bad_utf8.is_empty() {
+                let names: Vec<String> = bad_utf8
+                    .iter()
+                    .map(|&i| {
+                        self.header
+                            .get(i)
+                            .cloned()
+                            .unwrap_or_else(|| format!("field {}", i + 1))
+                    })
+                    .collect();
+                flags.push(format!(
+                    "invalid UTF-8 in column {} (kept with U+FFFD)",
+                    names.join(", ")
+                ));
+            }
+            Some(flags.join("; "))
+        };
+        Ok(true)
     }
 }
 

@@ -106,6 +106,29 @@ pub trait RecordSource {
     fn next_record(&mut self) -> Result<Option<Record>>;
     /// How far through the input the reader is, in the unit of [`Table::size`].
     fn progress(&self) -> u64;
+    /// Read the next record into `record`, reusing its buffers; false at the end. The hot
+    /// loop of an import calls this; readers override it to avoid allocating per field.
+    fn read_into(&mut self, record: &mut Record) -> Result<bool> {
+        match self.next_record()? {
+            Some(r) => {
+                *record = r;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+impl Record {
+    pub fn empty() -> Record {
+        Record {
+            line: 0,
+            values: Vec::new(),
+            extra: Vec::new(),
+            flag: None,
+            hash: [0; 16],
+        }
+    }
 }
 
 /// One table of a legacy file.
