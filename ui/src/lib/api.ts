@@ -13,6 +13,7 @@ import type {
   ErrorCode,
   ErrorDto,
   Finding,
+  ImportPreview,
   ImportRequest,
   ImportSummary,
   MappingSummary,
@@ -132,6 +133,11 @@ export function importFile(
   return call('import_file', { req, opId, onProgress: progressChannel(onProgress) });
 }
 
+/** What importing `req` would do (format, encodings, sources, first rows); writes nothing. */
+export function importPreview(req: ImportRequest): Promise<ImportPreview> {
+  return call('import_preview', { req });
+}
+
 // ---- Mapping, conversion, validation ----------------------------------------------
 
 export function loadMapping(path: string): Promise<MappingSummary> {
@@ -203,15 +209,33 @@ export function pickProjectToOpen(): Promise<string | null> {
   );
 }
 
-export function pickImportFile(): Promise<string | null> {
-  return dialog(() =>
-    open({
-      title: 'Import a legacy export',
-      multiple: false,
+// GTK matches filter patterns case-sensitively, and legacy exports are often upper case.
+function exts(...names: string[]): string[] {
+  return names.flatMap((n) => [n, n.toUpperCase()]);
+}
+
+const IMPORT_FILTERS = [
+  { name: 'Delimited text', extensions: exts('csv', 'tsv', 'txt', 'psv', 'dat') },
+  { name: 'Workbooks', extensions: exts('xlsx', 'xlsm', 'xls', 'ods') },
+  { name: 'HL7 v2 messages', extensions: exts('hl7', 'txt') },
+  { name: 'FHIR NDJSON', extensions: exts('ndjson', 'jsonl') },
+];
+
+/** Legacy exports to import (several at once); an empty list when the analyst cancels. */
+export function pickImportFiles(): Promise<string[]> {
+  return dialog(async () => {
+    const paths = await open({
+      title: 'Import legacy exports',
+      multiple: true,
       directory: false,
-      filters: [{ name: 'Delimited text', extensions: ['csv', 'txt', 'tsv'] }],
-    }),
-  );
+      filters: [
+        { name: 'All legacy exports', extensions: [...new Set(IMPORT_FILTERS.flatMap((f) => f.extensions))] },
+        ...IMPORT_FILTERS,
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    return paths ?? [];
+  });
 }
 
 export function pickMappingFile(): Promise<string | null> {

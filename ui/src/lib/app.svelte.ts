@@ -6,6 +6,8 @@ import * as api from './api';
 import type {
   ErrorDto,
   Finding,
+  ImportRequest,
+  ImportSummary,
   MappingSummary,
   PipelineStatus,
   ProgressEvent,
@@ -16,7 +18,7 @@ import type {
   Stage,
   ValidateSummary,
 } from './bindings';
-import { formatCount, formatElapsed, plural } from './format';
+import { formatCount, plural } from './format';
 
 export const FINDINGS_LIMIT = 500;
 
@@ -28,6 +30,8 @@ export interface Operation {
   total: number | null;
   unit: string;
   cancelling: boolean;
+  /** Which part of the operation is running, e.g. "patients.csv (2 of 3)". */
+  detail?: string;
 }
 
 export interface Notice {
@@ -71,6 +75,8 @@ class AppState {
   error = $state.raw<ErrorDto | null>(null);
   notice = $state.raw<Notice | null>(null);
   dryRun = $state(false);
+  /** The import dialog is showing (it keeps its own files and previews). */
+  importOpen = $state(false);
 
   busy = $derived(this.op !== null || this.pending);
 
@@ -287,27 +293,43 @@ class AppState {
     }
   }
 
-  async importFile(): Promise<void> {
+  /** Open the import dialog: it asks for files and previews them before anything is written. */
+  importFile(): void {
     if (this.busy) return;
-    let path: string | null;
-    try {
-      path = await api.pickImportFile();
-    } catch (err) {
-      this.showError(err);
-      return;
-    }
-    if (path === null) return;
-    const chosen = path;
-    const summaries = await this.#runOp('import', (opId, onProgress) =>
-      api.importFile({ path: chosen, source_name: null, format: null, encoding: null, delimiter: null, sheets: [] }, opId, onProgress),
-    );
-    if (summaries === null || summaries.length === 0) return;
-    const summary = summaries[0];
-    this.selectedSnapshotId = summary.snapshot_id;
-    let text = `Imported ${plural(summary.rows, 'row')} into ${summary.source_name} (snapshot ${summary.seq})`;
-    if (summary.flagged_rows > 0) text += ` — ${plural(summary.flagged_rows, 'row')} flagged`;
-    if (summaries.length > 1) text += ` and ${plural(summaries.length - 1, 'more sheet')}`;
-    this.notify(`${text} in ${formatElapsed(summary.elapsed_ms)}`);
+    this.importOpen = true;
+  }
+
+  closeImport(): void {
+    this.importOpen = false;
+  }
+
+  /**
+   * Import files one after another as one cancellable operation (one progress strip).
+   * `imported` hears of each file as soon as it is in. Resolves to true when every file
+   * was imported; a failure goes to the banner and a cancel to a notice, as for any
+   * operation, and the files imported before it stay imported.
+   */
+  async importFiles(
+    reqs: ImportRequest[],
+    imported: (index: number, summaries: ImportSummary[]) => void,
+  ): Promise<boolean> {
+    const done = await this.#runOp('import', async (opId, onProgress) => {
+      for (const [i, req] of reqs.entries()) {
+        // A cancel that lands between two files finds no running import to stop.
+        if (this.op?.cancelling) throw { code: 'cancelled', message: 'Import cancelled' } satisfies ErrorDto;
+        if (this.op !== null && reqs.length > 1) {
+          const name = req.path.split(/[\\/]/).pop() ?? req.path;
+          this.op.detail = `${name} (${i + 1} of ${reqs.length})`;
+          this.op.done = 0;
+          this.op.total = null;
+        }
+        imported(i, await api.importFile(req, opId, onProgress));
+        // Each file is in as soon as it is done: show it while the next one runs.
+        if (i < reqs.length - 1) await Promise.all([this.refreshStatus(), this.refreshSources()]);
+      }
+      return true;
+    });
+    return done === true;
   }
 
   async loadMapping(): Promise<void> {
