@@ -10,6 +10,8 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { open, save } from '@tauri-apps/plugin-dialog';
 import type {
   ConvertSummary,
+  DiffPage,
+  DiffRequest,
   ErrorCode,
   ErrorDto,
   Finding,
@@ -136,6 +138,11 @@ export function importFile(
 /** What importing `req` would do (format, encodings, sources, first rows); writes nothing. */
 export function importPreview(req: ImportRequest): Promise<ImportPreview> {
   return call('import_preview', { req });
+}
+
+/** One page of the differences between two snapshots of a source, with the summary. */
+export function diffSnapshots(req: DiffRequest): Promise<DiffPage> {
+  return call('diff_snapshots', { req });
 }
 
 // ---- Mapping, conversion, validation ----------------------------------------------

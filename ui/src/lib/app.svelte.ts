@@ -77,6 +77,8 @@ class AppState {
   dryRun = $state(false);
   /** The import dialog is showing (it keeps its own files and previews). */
   importOpen = $state(false);
+  /** The source whose snapshots are being compared in the main area, if any. */
+  diffSourceId = $state<number | null>(null);
 
   busy = $derived(this.op !== null || this.pending);
 
@@ -88,6 +90,11 @@ class AppState {
     }
     return null;
   });
+
+  /** The source being compared, while it still has two snapshots to compare. */
+  diffSource = $derived(
+    this.sources.find((s) => s.id === this.diffSourceId && s.snapshots.length >= 2) ?? null,
+  );
 
   selectedSource = $derived.by((): SourceSummary | null => {
     const snap = this.selectedSnapshot;
@@ -175,6 +182,7 @@ class AppState {
     this.findingsOpen = false;
     this.lastValidate = null;
     this.selectedSnapshotId = null;
+    this.diffSourceId = null;
     this.error = null;
     await Promise.all([this.refreshSources(), this.refreshMappings(), this.refreshStatus(), this.refreshFindings()]);
   }
@@ -222,6 +230,15 @@ class AppState {
 
   selectSnapshot(id: number): void {
     this.selectedSnapshotId = id;
+    this.diffSourceId = null;
+  }
+
+  openDiff(sourceId: number): void {
+    this.diffSourceId = sourceId;
+  }
+
+  closeDiff(): void {
+    this.diffSourceId = null;
   }
 
   // ---- Operations -------------------------------------------------------------------
