@@ -223,7 +223,7 @@ function exts(...names: string[]): string[] {
 
 const IMPORT_FILTERS = [
   { name: 'Delimited text', extensions: exts('csv', 'tsv', 'txt', 'psv', 'dat') },
-  { name: 'Workbooks', extensions: exts('xlsx', 'xlsm', 'xls', 'ods') },
+  { name: 'Workbooks', extensions: exts('xlsx', 'xlsm', 'xlsb', 'xls', 'ods') },
   { name: 'HL7 v2 messages', extensions: exts('hl7', 'txt') },
   { name: 'FHIR NDJSON', extensions: exts('ndjson', 'jsonl') },
 ];
