@@ -1175,3 +1175,37 @@ proptest! {
         }
     }
 }
+
+/// Each format imported into a project: one snapshot per table, every record staged.
+#[test]
+fn every_format_imports_into_a_project() {
+    use cutover_engine::api::dto::ImportRequest;
+    use cutover_engine::api::{Cancel, Ctx, NoProgress, import as import_api, project};
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = Ctx::new(dir.path().join("p.cutover"));
+    project::create(&ctx, None).unwrap();
+    for (file, expected) in [
+        (
+            "workbook.xlsx",
+            vec![("workbook/Patients", 3, 3, 15), ("workbook/Old", 1, 0, 2)],
+        ),
+        (
+            "legacy.xls",
+            vec![("legacy/Patients", 3, 0, 8), ("legacy/Codes", 1, 0, 1)],
+        ),
+        ("calc.ods", vec![("calc/Patients", 2, 0, 6)]),
+        ("mllp.hl7", vec![("mllp", 2, 0, 6)]),
+        ("bulk.ndjson", vec![("bulk", 4, 1, 4)]),
+    ] {
+        let req = ImportRequest {
+            path: fixture("formats", file).display().to_string(),
+            ..Default::default()
+        };
+        let summaries = import_api::run(&ctx, &req, &NoProgress, &Cancel::new()).unwrap();
+        let got: Vec<(&str, i64, i64, u32)> = summaries
+            .iter()
+            .map(|s| (s.source_name.as_str(), s.rows, s.flagged_rows, s.columns))
+            .collect();
+        assert_eq!(got, expected, "{file}");
+    }
+}
