@@ -1209,3 +1209,30 @@ fn every_format_imports_into_a_project() {
         assert_eq!(got, expected, "{file}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Workbooks with bytes flipped: a clear error or records, never a panic or an abort.
+    #[test]
+    fn damaged_workbooks_never_panic(
+        which in 0usize..3,
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16),
+    ) {
+        let name = ["legacy.xls", "workbook.xlsx", "calc.ods"][which];
+        let mut bytes = std::fs::read(fixture("formats", name)).unwrap();
+        for (at, b) in &flips {
+            let i = at.index(bytes.len());
+            bytes[i] = *b;
+        }
+        let (_dir, path) = write_temp(&bytes, name);
+        match read(&path, &ReadOptions::default()) {
+            Ok(tables) => {
+                for t in &tables {
+                    prop_assert_eq!(t.progress, t.size);
+                }
+            }
+            Err(e) => prop_assert!(e.to_string().starts_with(name), "{}", e),
+        }
+    }
+}
