@@ -27,7 +27,9 @@
 //!   (xlsx, xls: "merged cells A1:C1, B5:B6"), a header not on row 1, and date
 //!   companions. Chart and macro sheets are skipped (noted); so are empty sheets.
 //! - `detected` is "xlsx workbook" (or xlsm, xlsb, xls, ods). Progress counts sheet rows;
-//!   `size` is the sheet's last row (for xlsx and xlsb as the sheet declares it).
+//!   `size` is the sheet's last row (for xlsx and xlsb as the sheet's `<dimension>`
+//!   declares it; a sheet that declares none, as some exporters write, is counted when
+//!   opened: one extra streamed pass).
 //!
 //! ## Memory and hostile files
 //! - The format is recognised by content, not extension: a zip holding
