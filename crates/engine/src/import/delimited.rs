@@ -188,7 +188,21 @@ impl DelimitedReader {
             *v = None;
         }
         rec.hash = hasher.digest128().to_be_bytes();
-        rec.flag = if fields == width && bad_utf8.is_empty() {
+        // An unterminated quote makes the csv reader take the rest of the file into one
+        // field: nothing is lost, but the row must say so.
+        let end = self.reader.position().byte();
+        let runaway = if self
+            .lines
+            .lock()
+            .is_ok_and(|l| l.quotes % 2 == 1 && l.offset == end)
+        {
+            self.record
+                .iter()
+                .position(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+        } else {
+            None
+        };
+        rec.flag = if fields == width && bad_utf8.is_empty() && runaway.is_none() {
             None
         } else {
             let mut flags = Vec::new();
@@ -208,6 +222,16 @@ impl DelimitedReader {
                 flags.push(format!(
                     "invalid UTF-8 in column {} (kept with U+FFFD)",
                     names.join(", ")
+                ));
+            }
+            if let Some(i) = runaway {
+                let column = self
+                    .header
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("field {}", i + 1));
+                flags.push(format!(
+                    "unterminated quote in column {column}: the rest of the file was read into this field"
                 ));
             }
             Some(flags.join("; "))
@@ -268,6 +292,8 @@ struct LineIndex {
     at_line_start: bool,
     after_cr: bool,
     started: bool,
+    /// Quote characters seen: an odd count at the end means a quote was never closed.
+    quotes: u64,
 }
 
 impl LineIndex {
@@ -291,6 +317,9 @@ impl LineIndex {
                     self.after_cr = true;
                 }
                 _ => {
+                    if b == b'"' {
+                        self.quotes += 1;
+                    }
                     self.after_cr = false;
                     if self.at_line_start {
                         self.starts.push_back((self.offset, self.line));
@@ -387,6 +416,16 @@ mod tests {
             let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
             assert_eq!(lines, [2, 3, 6], "line ending {ending:?}");
         }
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_flagged_and_a_closed_one_is_not() {
+        let (_, rows) = read_all(b"A,B\n1,\"open\n2,x\n").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].values[1].as_deref(), Some("open\n2,x\n"), "nothing is lost");
+        assert!(rows[0].flag.as_deref().unwrap_or("").starts_with("unterminated quote in column B"));
+        let (_, rows) = read_all(b"A,B\n1,\"closed\nacross lines\"").unwrap();
+        assert!(rows[0].flag.is_none(), "a multi-line field that closes is fine");
     }
 
     #[test]
