@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    ChangeKind, ColumnFilter, DiffRequest, FileFormat, ImportRequest, PageRequest, PushRequest,
-    SortDirection, SortSpec,
+    ChangeKind, ColumnFilter, DiffRequest, FileFormat, FilterMode, ImportRequest, PageRequest,
+    PushRequest, SortDirection, SortSpec,
 };
 use cutover_engine::api::{self, Cancel, Ctx};
 
@@ -96,6 +96,29 @@ enum Command {
         /// Keep rows whose COLUMN contains TEXT (case-insensitive); repeatable.
         #[arg(long, value_name = "COLUMN=TEXT")]
         filter: Vec<String>,
+        /// Keep rows whose COLUMN is exactly VALUE (an empty VALUE keeps blank rows);
+        /// repeatable.
+        #[arg(long, value_name = "COLUMN=VALUE")]
+        equals: Vec<String>,
+        /// Keep rows whose COLUMN has PATTERN (digits as 9, letters as A, as `cutover
+        /// profile` lists them, e.g. DOB=99/99/9999); repeatable.
+        #[arg(long, value_name = "COLUMN=PATTERN")]
+        pattern: Vec<String>,
+    },
+    /// Profile a source's columns: blanks, distinct values, most frequent values and
+    /// patterns, the type the values fit, range and lengths. Kept in the project, so
+    /// asking again is instant.
+    Profile {
+        source: String,
+        /// Snapshot number (default: the latest).
+        #[arg(long)]
+        snapshot: Option<u32>,
+        /// Only this column (name).
+        #[arg(long)]
+        column: Option<String>,
+        /// Profile again even if the project holds a profile of the snapshot.
+        #[arg(long)]
+        refresh: bool,
     },
     /// What changed between two snapshots of a source, rows paired by key columns.
     Diff {
@@ -259,6 +282,8 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
             sort,
             desc,
             filter,
+            equals,
+            pattern,
         } => {
             let snapshot_id = api::sources::snapshot_id(&ctx, &source, snapshot)?;
             let columns = api::sources::page(
@@ -303,15 +328,25 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
                     })
                 })
                 .transpose()?;
-            let filters = filter
-                .iter()
-                .map(|f| {
+            let filters = (filter.iter().map(|f| ("--filter", f, None)))
+                .chain(
+                    equals
+                        .iter()
+                        .map(|f| ("--equals", f, Some(FilterMode::Equals))),
+                )
+                .chain(
+                    pattern
+                        .iter()
+                        .map(|f| ("--pattern", f, Some(FilterMode::Pattern))),
+                )
+                .map(|(flag, f, mode)| {
                     let (col, text) = f.split_once('=').ok_or_else(|| {
-                        EngineError::bad_input("--filter", format!("'{f}' is not COLUMN=TEXT"))
+                        EngineError::bad_input(flag, format!("'{f}' is not COLUMN=TEXT"))
                     })?;
                     Ok(ColumnFilter {
                         column: column_index(col)?,
                         contains: text.to_string(),
+                        mode,
                     })
                 })
                 .collect::<Result<Vec<_>, EngineError>>()?;
@@ -326,6 +361,39 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
                 },
             )?;
             out.result(&page, || output::page_table(&page));
+        }
+        Command::Profile {
+            source,
+            snapshot,
+            column,
+            refresh,
+        } => {
+            let snapshot_id = api::sources::snapshot_id(&ctx, &source, snapshot)?;
+            let cached = if refresh {
+                None
+            } else {
+                api::profile::cached(&ctx, snapshot_id)?
+            };
+            let was_cached = cached.is_some();
+            let mut profile = match cached {
+                Some(p) => p,
+                None => api::profile::run(&ctx, snapshot_id, &progress, &cancel)?,
+            };
+            if let Some(name) = column {
+                let names: Vec<String> = profile.columns.iter().map(|c| c.name.clone()).collect();
+                profile
+                    .columns
+                    .retain(|c| c.name.eq_ignore_ascii_case(&name));
+                if profile.columns.is_empty() {
+                    return Err(EngineError::bad_input(
+                        &source,
+                        format!("no column '{name}' (columns: {})", names.join(", ")),
+                    ));
+                }
+            }
+            out.result(&profile, || {
+                output::profile_text(&profile, &source, was_cached)
+            });
         }
         Command::Diff {
             source,

@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Write};
 
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    ChangeKind, DiffPage, Finding, ImportPreview, Page, PipelineStatus, ProgressEvent,
-    SourceSummary, ValidateSummary,
+    ChangeKind, ColumnProfile, DiffPage, Finding, ImportPreview, Page, PipelineStatus,
+    ProgressEvent, SnapshotProfile, SourceSummary, ValidateSummary, ValueType,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -326,6 +326,116 @@ pub fn diff_text(page: &DiffPage, from_seq: u32, to_seq: u32) -> String {
             "… {} more (use --offset)",
             page.total - page.offset - page.rows.len() as i64
         ));
+    }
+    out.join("\n")
+}
+
+fn percent(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        "0%".to_string()
+    } else {
+        let p = part as f64 * 100.0 / whole as f64;
+        // Never round a partial share to 0% or 100%.
+        if part > 0 && p < 0.1 {
+            "<0.1%".to_string()
+        } else if part < whole && p > 99.9 {
+            ">99.9%".to_string()
+        } else {
+            format!("{p:.1}%").replace(".0%", "%")
+        }
+    }
+}
+
+fn type_text(c: &ColumnProfile) -> String {
+    let t = &c.inferred;
+    let non_blank = c.rows - c.blanks;
+    let name = match t.kind {
+        ValueType::Empty => return "empty (every value blank)".to_string(),
+        ValueType::Boolean => "boolean".to_string(),
+        ValueType::Integer => "integer".to_string(),
+        ValueType::Decimal => "decimal".to_string(),
+        ValueType::Date => format!("date {}", t.format.as_deref().unwrap_or("")),
+        ValueType::Code => "code (digits, leading zeros kept)".to_string(),
+        ValueType::Text => return "text".to_string(),
+    };
+    format!(
+        "{name}: {} of {} values fit ({})",
+        t.fits,
+        non_blank,
+        percent(t.fits, non_blank)
+    )
+}
+
+/// A profile as a compact block per column: figures, then top values beside top patterns.
+pub fn profile_text(p: &SnapshotProfile, source: &str, cached: bool) -> String {
+    let mut out = vec![format!(
+        "{source}: {} rows, profiled {}{}",
+        p.rows,
+        p.profiled_at,
+        if cached {
+            " (kept in the project; --refresh to profile again)"
+        } else {
+            ""
+        }
+    )];
+    for c in &p.columns {
+        out.push(String::new());
+        out.push(format!("{} — {}", c.name, type_text(c)));
+        let mut facts = vec![
+            format!("blanks {} ({})", c.blanks, percent(c.blanks, c.rows)),
+            format!(
+                "distinct {}{}",
+                if c.distinct_capped { "at least " } else { "" },
+                c.distinct
+            ),
+        ];
+        if let (Some(short), Some(long)) = (c.min_length, c.max_length) {
+            facts.push(if short == long {
+                format!("length {short}")
+            } else {
+                format!("length {short}–{long}")
+            });
+        }
+        if let (Some(min), Some(max)) = (&c.min, &c.max) {
+            facts.push(format!("min {}", clip(min, 24)));
+            facts.push(format!("max {}", clip(max, 24)));
+        }
+        out.push(format!("  {}", facts.join("   ")));
+        let lines = c.top_values.len().max(c.top_patterns.len());
+        if lines == 0 {
+            continue;
+        }
+        let headers = [
+            "value".to_string(),
+            "count".to_string(),
+            format!(
+                "pattern ({}{} distinct)",
+                if c.patterns_capped { "at least " } else { "" },
+                c.distinct_patterns
+            ),
+            "count".to_string(),
+        ];
+        let cell = |list: &[cutover_engine::api::dto::ValueCount], i: usize| {
+            list.get(i).map_or((String::new(), String::new()), |v| {
+                (clip(&v.value, 30), v.count.to_string())
+            })
+        };
+        let rows: Vec<Vec<String>> = (0..lines)
+            .map(|i| {
+                let (value, n) = cell(&c.top_values, i);
+                let (pattern, m) = cell(&c.top_patterns, i);
+                vec![value, n, pattern, m]
+            })
+            .collect();
+        for line in table(&headers, &rows).lines() {
+            out.push(format!("  {line}"));
+        }
+        if c.top_values_partial {
+            out.push(
+                "  (more distinct values than are kept with counts: these are the most frequent of those seen first)"
+                    .to_string(),
+            );
+        }
     }
     out.join("\n")
 }

@@ -252,6 +252,147 @@ fn human_output_reads_well() {
 }
 
 #[test]
+fn profile_of_patients_gives_exact_figures_and_filters_to_them() {
+    let p = new_project();
+    json_ok(&["-p", &p.path, "import", &fixture("patients.csv")]);
+
+    // The first profile reads the snapshot, with progress in rows.
+    let out = cutover(&["-p", &p.path, "profile", "patients", "--json"]);
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["type"] == "progress" && l["data"]["stage"] == "profile"),
+        "profiling reports progress: {lines:?}"
+    );
+    let prof = lines.last().unwrap()["data"].clone();
+    assert_eq!(prof["rows"], 120);
+    let col = |name: &str| -> Value {
+        prof["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+            .clone()
+    };
+    let vc = |v: &Value| {
+        (
+            v["value"].as_str().unwrap().to_string(),
+            v["count"].as_i64().unwrap(),
+        )
+    };
+    let top = |c: &Value, list: &str| -> Vec<(String, i64)> {
+        c[list].as_array().unwrap().iter().map(vc).collect()
+    };
+    let s = |v: &str| v.to_string();
+
+    let dob = col("DOB");
+    assert_eq!(
+        (dob["rows"].as_i64(), dob["blanks"].as_i64()),
+        (Some(120), Some(1))
+    );
+    assert_eq!(dob["distinct"], 118, "119 dates, 02/09/1988 twice");
+    assert_eq!(top(&dob, "top_patterns"), vec![(s("99/99/9999"), 119)]);
+    assert_eq!(top(&dob, "top_values")[0], (s("02/09/1988"), 2));
+    assert_eq!(dob["inferred"]["kind"], "date");
+    assert_eq!(dob["inferred"]["format"], "MM/DD/YYYY");
+    assert_eq!(dob["inferred"]["fits"], 118, "02/30/1975 is not a date");
+    assert_eq!(
+        (dob["min"].as_str(), dob["max"].as_str()),
+        (Some("02/19/1931"), Some("01/01/2031"))
+    );
+    assert_eq!(
+        (dob["min_length"].as_i64(), dob["max_length"].as_i64()),
+        (Some(10), Some(10))
+    );
+
+    let sex = col("SEX");
+    assert_eq!(
+        top(&sex, "top_values"),
+        vec![(s("F"), 62), (s("M"), 57), (s("X"), 1)]
+    );
+    assert_eq!(
+        (sex["blanks"].as_i64(), sex["distinct"].as_i64()),
+        (Some(0), Some(3))
+    );
+    assert_eq!(sex["inferred"]["kind"], "text");
+
+    // ZIP: digits with leading zeros are a code, not a number.
+    let zip = col("ZIP");
+    assert_eq!(zip["blanks"], 1, "the short row 29 has no ZIP");
+    assert_eq!(zip["inferred"]["kind"], "code");
+    assert_eq!(zip["inferred"]["fits"], 119);
+    assert_eq!(
+        (zip["min"].as_str(), zip["max"].as_str()),
+        (Some("01096"), Some("08998"))
+    );
+
+    let mrn = col("MRN");
+    assert_eq!(
+        (mrn["blanks"].as_i64(), mrn["distinct"].as_i64()),
+        (Some(1), Some(118))
+    );
+    assert_eq!(
+        top(&mrn, "top_values")[0],
+        (s("MRN100022"), 2),
+        "the duplicate MRN"
+    );
+    assert_eq!(top(&mrn, "top_patterns"), vec![(s("AAA999999"), 119)]);
+    assert_eq!(top(&col("PHONE"), "top_values")[0], (s("555-0142"), 6));
+    for c in prof["columns"].as_array().unwrap() {
+        assert_eq!(c["distinct_capped"], false);
+        assert_eq!(c["top_values_partial"], false);
+    }
+
+    // Kept in the project: asking again gives the same profile without reading rows.
+    let again = cutover(&["-p", &p.path, "profile", "patients", "--json"]);
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(!again.contains("\"progress\""), "no progress: {again}");
+    assert!(again.contains(prof["profiled_at"].as_str().unwrap()));
+    let refreshed = json_ok(&["-p", &p.path, "profile", "patients", "--refresh"]);
+    assert_eq!(refreshed["columns"], prof["columns"]);
+
+    let one = json_ok(&["-p", &p.path, "profile", "patients", "--column", "sex"]);
+    assert_eq!(one["columns"].as_array().unwrap().len(), 1);
+    assert_eq!(one["columns"][0]["name"], "SEX");
+    let err = json_err(&["-p", &p.path, "profile", "patients", "--column", "NOPE"]);
+    assert_eq!(err["code"], "bad_input");
+    assert!(err["message"].as_str().unwrap().contains("DOB"), "{err}");
+    let err = json_err(&["-p", &p.path, "profile", "visits"]);
+    assert_eq!(err["code"], "not_found");
+
+    // The grid's filters pick exactly the rows the profile counts.
+    let total = |args: &[&str]| {
+        let page = json_ok(&[&["-p", &p.path, "show", "patients"][..], args].concat());
+        page["total_rows"].as_i64().unwrap()
+    };
+    assert_eq!(total(&["--equals", "SEX=F"]), 62);
+    assert_eq!(total(&["--equals", "SEX=f"]), 0, "equals is exact");
+    assert_eq!(total(&["--pattern", "DOB=99/99/9999"]), 119);
+    assert_eq!(total(&["--equals", "DOB="]), 1, "the blank DOB");
+    assert_eq!(total(&["--equals", "ZIP="]), 1, "the missing ZIP of row 29");
+    assert_eq!(total(&["--equals", "SEX=M", "--pattern", "ZIP=99999"]), 56);
+
+    // People read a compact block per column.
+    let human = cutover(&["-p", &p.path, "profile", "patients"]);
+    let human = String::from_utf8_lossy(&human.stdout);
+    for expected in [
+        "patients: 120 rows",
+        "DOB — date MM/DD/YYYY: 118 of 119 values fit (99.2%)",
+        "ZIP — code (digits, leading zeros kept): 119 of 119 values fit (100%)",
+        "blanks 1 (0.8%)   distinct 118   length 10   min 02/19/1931   max 01/01/2031",
+        "99/99/9999",
+    ] {
+        assert!(human.contains(expected), "{expected:?} in:\n{human}");
+    }
+}
+
+#[test]
 fn bad_input_gets_a_clear_error_naming_the_file() {
     let p = new_project();
     let missing = json_err(&["-p", &p.path, "import", "/nonexistent/patients.csv"]);
@@ -472,6 +613,12 @@ fn logs_of_a_full_run_carry_no_phi() {
         vec![
             "-p".into(),
             path.clone(),
+            "profile".into(),
+            "patients".into(),
+        ],
+        vec![
+            "-p".into(),
+            path.clone(),
             "push".into(),
             "--target".into(),
             server.base.clone(),
@@ -493,7 +640,7 @@ fn logs_of_a_full_run_carry_no_phi() {
         logs.push_str(&String::from_utf8_lossy(&out.stderr));
     }
     assert!(
-        logs.contains("push finished"),
+        logs.contains("push finished") && logs.contains("profiled snapshot"),
         "the logs were captured:\n{logs}"
     );
     let csv = std::fs::read_to_string(fixture("patients.csv")).unwrap();

@@ -13,6 +13,7 @@ pub(crate) fn stage_key(stage: Stage) -> &'static str {
         Stage::Convert => "convert",
         Stage::Validate => "validate",
         Stage::Push => "push",
+        Stage::Profile => "profile",
     }
 }
 
@@ -21,6 +22,7 @@ fn stage_from(key: &str) -> Stage {
         "import" => Stage::Import,
         "convert" => Stage::Convert,
         "push" => Stage::Push,
+        "profile" => Stage::Profile,
         _ => Stage::Validate,
     }
 }

@@ -7,6 +7,7 @@ pub mod error;
 mod findings;
 pub mod import;
 pub mod mapping;
+pub mod profile;
 pub mod push;
 pub mod store;
 pub mod validate;

@@ -45,6 +45,7 @@ const STAGE_LABEL: Record<Stage, string> = {
   convert: 'Convert',
   validate: 'Validate',
   push: 'Push',
+  profile: 'Profile',
 };
 
 /** The latest snapshot of a source: the one with the highest seq. */

@@ -27,7 +27,12 @@ flagged_rows: number, };
 export type ColumnInfo = { index: number, name: string, };
 export type SortDirection = "asc" | "desc";
 export type SortSpec = { column: number, direction: SortDirection, };
-export type ColumnFilter = { column: number, contains: string, };
+export type ColumnFilter = { column: number, contains: string, 
+/**
+ * How `contains` is matched; `contains` when absent.
+ */
+mode?: FilterMode, };
+export type FilterMode = "contains" | "equals" | "pattern";
 export type PageRequest = { snapshot_id: number, 
 /**
  * Position in the sorted and filtered view, from 0.
@@ -101,7 +106,7 @@ source_name: string, detected: string, notes: Array<string>, columns: Array<stri
  * The first rows, as they would be staged.
  */
 rows: Array<Array<string | null>>, };
-export type Stage = "import" | "convert" | "validate" | "push";
+export type Stage = "import" | "convert" | "validate" | "push" | "profile";
 export type ProgressEvent = { stage: Stage, done: number, 
 /**
  * Known for pushes and conversions; for imports, bytes read vs file size.
@@ -214,5 +219,60 @@ columns: Array<string>,
  * Rows of the requested kind in total.
  */
 total: number, offset: number, rows: Array<DiffRow>, };
+export type SnapshotProfile = { snapshot_id: number, rows: number, profiled_at: string, elapsed_ms: number, columns: Array<ColumnProfile>, };
+export type ColumnProfile = { index: number, name: string, rows: number, blanks: number, 
+/**
+ * Distinct non-blank values; "at least" when `distinct_capped`.
+ */
+distinct: number, 
+/**
+ * More distinct values than the profiler's memory budget holds: `distinct` is a
+ * lower bound.
+ */
+distinct_capped: boolean, 
+/**
+ * The most frequent values, most frequent first (then by value), at most 10.
+ */
+top_values: Array<ValueCount>, 
+/**
+ * More distinct values than are kept with their counts: `top_values` are the most
+ * frequent of those seen first, so a frequent value that first appears late may be
+ * missing (the counts shown are exact).
+ */
+top_values_partial: boolean, 
+/**
+ * Distinct patterns; "at least" when `patterns_capped`.
+ */
+distinct_patterns: number, 
+/**
+ * More distinct patterns than are kept: `distinct_patterns` is a lower bound and
+ * `top_patterns` are the most frequent of those seen first.
+ */
+patterns_capped: boolean, 
+/**
+ * The most frequent patterns (digits as `9`, letters as `A`, everything else kept;
+ * cut at 64 characters with `…`), at most 10.
+ */
+top_patterns: Array<ValueCount>, inferred: InferredType, 
+/**
+ * The smallest and largest values that fit the inferred type, by that type's order
+ * (dates by date, numbers by number, codes and text by text).
+ */
+min: string | null, max: string | null, 
+/**
+ * Shortest and longest value, in characters.
+ */
+min_length: number | null, max_length: number | null, };
+export type ValueCount = { value: string, count: number, };
+export type InferredType = { kind: ValueType, 
+/**
+ * For dates, the format: `MM/DD/YYYY`, `YYYY-MM-DD`, `YYYYMMDD`, …
+ */
+format: string | null, 
+/**
+ * Non-blank values that fit `kind` (and `format`).
+ */
+fits: number, };
+export type ValueType = "empty" | "boolean" | "integer" | "decimal" | "date" | "code" | "text";
 export type ErrorCode = "not_found" | "not_a_project" | "newer_schema" | "bad_input" | "io" | "cancelled" | "network" | "no_project" | "internal";
 export type ErrorDto = { code: ErrorCode, message: string, };

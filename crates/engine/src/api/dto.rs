@@ -77,11 +77,29 @@ pub struct SortSpec {
     pub direction: SortDirection,
 }
 
-/// Keep rows whose value in `column` contains `contains` (case-insensitive).
+/// Keep rows whose value in `column` contains `contains` (case-insensitive); with a
+/// `mode`, rows whose value equals it or has it as pattern instead.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct ColumnFilter {
     pub column: u32,
     pub contains: String,
+    /// How `contains` is matched; `contains` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub mode: Option<FilterMode>,
+}
+
+/// How a [`ColumnFilter`] matches.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterMode {
+    /// The value contains the text, ignoring case (an empty text keeps every row).
+    Contains,
+    /// The value is exactly the text; an empty text keeps blank rows (empty or absent).
+    Equals,
+    /// The value has the text as its pattern (digits as `9`, letters as `A`, e.g.
+    /// `99/99/9999`); an empty text keeps blank rows.
+    Pattern,
 }
 
 /// A window of a staged snapshot: what the grid asks for as it scrolls.
@@ -197,6 +215,7 @@ pub enum Stage {
     Convert,
     Validate,
     Push,
+    Profile,
 }
 
 /// A progress report. Carries counts only, never row content.
@@ -451,4 +470,92 @@ pub struct DiffPage {
     #[ts(type = "number")]
     pub offset: i64,
     pub rows: Vec<DiffRow>,
+}
+
+/// What a snapshot's columns hold, from one pass over its staged rows. Cached in the
+/// project; a clinical view, so unlike findings and logs it shows legacy values.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SnapshotProfile {
+    #[ts(type = "number")]
+    pub snapshot_id: i64,
+    #[ts(type = "number")]
+    pub rows: i64,
+    pub profiled_at: String,
+    #[ts(type = "number")]
+    pub elapsed_ms: i64,
+    pub columns: Vec<ColumnProfile>,
+}
+
+/// One column of a [`SnapshotProfile`]. Blank means empty or absent (a short row had no
+/// field for the column); every other figure is over the non-blank values, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ColumnProfile {
+    pub index: u32,
+    pub name: String,
+    #[ts(type = "number")]
+    pub rows: i64,
+    #[ts(type = "number")]
+    pub blanks: i64,
+    /// Distinct non-blank values; "at least" when `distinct_capped`.
+    #[ts(type = "number")]
+    pub distinct: i64,
+    /// More distinct values than the profiler's memory budget holds: `distinct` is a
+    /// lower bound.
+    pub distinct_capped: bool,
+    /// The most frequent values, most frequent first (then by value), at most 10.
+    pub top_values: Vec<ValueCount>,
+    /// More distinct values than are kept with their counts: `top_values` are the most
+    /// frequent of those seen first, so a frequent value that first appears late may be
+    /// missing (the counts shown are exact).
+    pub top_values_partial: bool,
+    /// Distinct patterns; "at least" when `patterns_capped`.
+    #[ts(type = "number")]
+    pub distinct_patterns: i64,
+    /// More distinct patterns than are kept: `distinct_patterns` is a lower bound and
+    /// `top_patterns` are the most frequent of those seen first.
+    pub patterns_capped: bool,
+    /// The most frequent patterns (digits as `9`, letters as `A`, everything else kept;
+    /// cut at 64 characters with `…`), at most 10.
+    pub top_patterns: Vec<ValueCount>,
+    pub inferred: InferredType,
+    /// The smallest and largest values that fit the inferred type, by that type's order
+    /// (dates by date, numbers by number, codes and text by text).
+    pub min: Option<String>,
+    pub max: Option<String>,
+    /// Shortest and longest value, in characters.
+    pub min_length: Option<u32>,
+    pub max_length: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ValueCount {
+    pub value: String,
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
+/// The type a column's values fit, and how many of them do.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct InferredType {
+    pub kind: ValueType,
+    /// For dates, the format: `MM/DD/YYYY`, `YYYY-MM-DD`, `YYYYMMDD`, …
+    pub format: Option<String>,
+    /// Non-blank values that fit `kind` (and `format`).
+    #[ts(type = "number")]
+    pub fits: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueType {
+    /// Every value is blank.
+    Empty,
+    /// `Y`/`N`, `YES`/`NO`, `TRUE`/`FALSE`, `0`/`1` (any case).
+    Boolean,
+    Integer,
+    Decimal,
+    Date,
+    /// Digits only, some with leading zeros (ZIP `04183`): an identifier, not a number.
+    Code,
+    Text,
 }

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod dto;
 pub mod import;
 pub mod mapping;
+pub mod profile;
 pub mod project;
 pub mod push;
 pub mod recent;

@@ -95,8 +95,20 @@ CREATE TABLE push_state (
 );
 "#;
 
+/// Version 2: cached column profiles, one per snapshot. `format` is the profile's layout
+/// version (`profile::cache::FORMAT`): a cache of another format is recomputed. `body`
+/// is the profile as JSON.
+const V2: &str = r#"
+CREATE TABLE snapshot_profile (
+    snapshot_id INTEGER PRIMARY KEY REFERENCES snapshot(id),
+    format      INTEGER NOT NULL,
+    profiled_at TEXT NOT NULL,
+    body        TEXT NOT NULL
+);
+"#;
+
 /// Every migration, in order; `MIGRATIONS[i]` upgrades version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -125,4 +137,60 @@ pub(super) fn upgrade(conn: &mut Connection, path: &Path) -> Result<()> {
         .ctx("writing schema version")?;
     tx.commit().ctx("committing schema upgrade")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project file as Cutover with schema version 1 wrote it, made by hand.
+    fn v1_project(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.pragma_update(None, "application_id", super::super::APPLICATION_ID)
+            .unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO project (id, namespace, name, created_at) VALUES (1, 'ns', 'old', '2025-01-01T00:00:00Z');
+             INSERT INTO source (id, name, created_at) VALUES (1, 'patients', '2025-01-01T00:00:00Z');
+             INSERT INTO snapshot (id, source_id, seq, file_name, file_path, file_size, imported_at, row_count, flagged_rows)
+                 VALUES (1, 1, 1, 'patients.csv', '/x/patients.csv', 10, '2025-01-01T00:00:00Z', 0, 0);
+             INSERT INTO snapshot_column VALUES (1, 0, 'MRN', 'MRN');
+             CREATE TABLE stg_1 (row INTEGER PRIMARY KEY, line INTEGER NOT NULL, hash BLOB NOT NULL, flag TEXT, extra TEXT, c0 TEXT);",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+
+    #[test]
+    fn a_version_1_project_is_upgraded_in_place_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.cutover");
+        v1_project(&path);
+
+        let conn = crate::store::open(&path).unwrap();
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let cached: i64 = conn
+            .query_row("SELECT count(*) FROM snapshot_profile", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(cached, 0, "the profile cache table exists, empty");
+        let (name, file): (String, String) = conn
+            .query_row(
+                "SELECT p.name, s.file_name FROM project p, snapshot s WHERE s.id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((name.as_str(), file.as_str()), ("old", "patients.csv"));
+        drop(conn);
+
+        // Opening again finds nothing to do.
+        let conn = crate::store::open(&path).unwrap();
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
 }

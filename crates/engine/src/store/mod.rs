@@ -118,6 +118,8 @@ fn configure(conn: &Connection) -> Result<()> {
         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;",
     )
     .ctx("configuring connection")?;
+    // SQL functions the grid's filters use (a value's pattern, e.g. `99/99/9999`).
+    staging::register_functions(conn)?;
     Ok(())
 }
 

@@ -2,10 +2,14 @@
 //! text exactly as exported. Columns are `c0..cN`; `row` is dense from 1, which makes
 //! unsorted paging a primary-key range scan however large the snapshot is.
 
-use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
-use crate::api::dto::{ColumnFilter, ColumnInfo, Page, PageRequest, SortDirection, StagedRow};
+use crate::api::dto::{
+    ColumnFilter, ColumnInfo, FilterMode, Page, PageRequest, SortDirection, StagedRow,
+};
 use crate::error::{EngineError, Result, SqlContext};
+use crate::profile::pattern;
 
 /// Most rows one page request may return: the grid asks for a screenful at a time.
 pub const MAX_PAGE: u32 = 1000;
@@ -89,10 +93,31 @@ fn like_contains(text: &str) -> String {
 fn where_clause(filters: &[ColumnFilter], column_count: usize) -> Result<(String, Vec<Value>)> {
     let mut parts = Vec::new();
     let mut args = Vec::new();
-    for f in filters.iter().filter(|f| !f.contains.is_empty()) {
+    for f in filters {
+        let mode = f.mode.unwrap_or(FilterMode::Contains);
+        if mode == FilterMode::Contains && f.contains.is_empty() {
+            continue;
+        }
         check_column(f.column, column_count)?;
-        parts.push(format!("c{} LIKE ? ESCAPE '\\'", f.column));
-        args.push(Value::Text(like_contains(&f.contains)));
+        let c = f.column;
+        match mode {
+            FilterMode::Contains => {
+                parts.push(format!("c{c} LIKE ? ESCAPE '\\'"));
+                args.push(Value::Text(like_contains(&f.contains)));
+            }
+            // Blank is empty or absent, as the profile counts it.
+            FilterMode::Equals | FilterMode::Pattern if f.contains.is_empty() => {
+                parts.push(format!("(c{c} IS NULL OR c{c} = '')"));
+            }
+            FilterMode::Equals => {
+                parts.push(format!("c{c} = ?"));
+                args.push(Value::Text(f.contains.clone()));
+            }
+            FilterMode::Pattern => {
+                parts.push(format!("{}(c{c}) = ?", pattern::SQL_FUNCTION));
+                args.push(Value::Text(f.contains.clone()));
+            }
+        }
     }
     if parts.is_empty() {
         Ok((String::new(), args))
@@ -225,6 +250,61 @@ pub fn for_each_row(
         }
     }
     Ok(())
+}
+
+/// Visit every row's values in row order, as the bytes SQLite holds (staged text is
+/// UTF-8; the caller checks, once for many values if it likes): nothing is copied and
+/// nothing is held, for passes over large snapshots. `visit` gets one value per column,
+/// `None` where the row had no field; it returns false to stop.
+pub fn scan_raw(
+    conn: &Connection,
+    snapshot_id: i64,
+    columns: usize,
+    mut visit: impl FnMut(&[Option<&[u8]>]) -> Result<bool>,
+) -> Result<()> {
+    let list = (0..columns)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY row",
+        if list.is_empty() { "row" } else { &list },
+        table_name(snapshot_id)
+    );
+    let mut stmt = conn.prepare(&sql).ctx("reading staged rows")?;
+    let mut rows = stmt.query([]).ctx("reading staged rows")?;
+    let mut values: Vec<Option<&[u8]>> = Vec::with_capacity(columns);
+    while let Some(r) = rows.next().ctx("reading staged rows")? {
+        let mut row = reuse(values);
+        for i in 0..columns {
+            row.push(match r.get_ref(i).ctx("reading staged row")? {
+                ValueRef::Null => None,
+                ValueRef::Text(bytes) => Some(bytes),
+                _ => {
+                    return Err(EngineError::Internal(format!(
+                        "snapshot {snapshot_id}: a staged value in column {i} is not text"
+                    )));
+                }
+            });
+        }
+        if !visit(&row)? {
+            break;
+        }
+        values = reuse(row);
+    }
+    Ok(())
+}
+
+/// An empty vector with the allocation of `v`, for borrows of another lifetime (the
+/// in-place collect reuses the buffer).
+fn reuse<'b>(mut v: Vec<Option<&[u8]>>) -> Vec<Option<&'b [u8]>> {
+    v.clear();
+    v.into_iter().map(|_| None).collect()
+}
+
+/// Register the SQL functions filters use (`cutover_pattern`) on a connection.
+pub fn register_functions(conn: &Connection) -> Result<()> {
+    pattern::register(conn)
 }
 
 pub fn hex(bytes: &[u8]) -> String {
