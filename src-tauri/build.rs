@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "import_file",
     "import_preview",
     "diff_snapshots",
+    "profile_snapshot",
+    "cached_profile",
     "load_mapping",
     "mappings",
     "convert",

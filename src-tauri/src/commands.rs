@@ -166,6 +166,30 @@ pub async fn diff_snapshots(state: State<'_, AppState>, req: DiffRequest) -> Cmd
     blocking(move || api::diff::run(&ctx, &req)).await
 }
 
+/// Profile a snapshot's columns now (replacing any kept profile), with progress.
+#[tauri::command]
+pub async fn profile_snapshot(
+    state: State<'_, AppState>,
+    snapshot_id: i64,
+    op_id: String,
+    on_progress: Channel<ProgressEvent>,
+) -> CmdResult<SnapshotProfile> {
+    let ctx = ctx(&state)?;
+    let op = Operation::start(&state, op_id)?;
+    let cancel = op.cancel.clone();
+    blocking(move || api::profile::run(&ctx, snapshot_id, &sink(on_progress), &cancel)).await
+}
+
+/// The profile kept in the project for a snapshot, if it has been profiled.
+#[tauri::command]
+pub async fn cached_profile(
+    state: State<'_, AppState>,
+    snapshot_id: i64,
+) -> CmdResult<Option<SnapshotProfile>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::profile::cached(&ctx, snapshot_id)).await
+}
+
 #[tauri::command]
 pub async fn load_mapping(state: State<'_, AppState>, path: String) -> CmdResult<MappingSummary> {
     let ctx = ctx(&state)?;

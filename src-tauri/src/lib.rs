@@ -66,6 +66,8 @@ pub fn run() {
             commands::import_file,
             commands::import_preview,
             commands::diff_snapshots,
+            commands::profile_snapshot,
+            commands::cached_profile,
             commands::load_mapping,
             commands::mappings,
             commands::convert,

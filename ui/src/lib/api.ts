@@ -27,6 +27,7 @@ import type {
   PushRequest,
   PushSummary,
   RecentProject,
+  SnapshotProfile,
   SourceSummary,
   ValidateSummary,
 } from './bindings';
@@ -143,6 +144,22 @@ export function importPreview(req: ImportRequest): Promise<ImportPreview> {
 /** One page of the differences between two snapshots of a source, with the summary. */
 export function diffSnapshots(req: DiffRequest): Promise<DiffPage> {
   return call('diff_snapshots', { req });
+}
+
+// ---- Profiling ----------------------------------------------------------------------
+
+/** Profile a snapshot's columns now (replacing the profile kept in the project). */
+export function profileSnapshot(
+  snapshotId: number,
+  opId: string,
+  onProgress: ProgressHandler,
+): Promise<SnapshotProfile> {
+  return call('profile_snapshot', { snapshotId, opId, onProgress: progressChannel(onProgress) });
+}
+
+/** The profile kept in the project for a snapshot; null when it has not been profiled. */
+export function cachedProfile(snapshotId: number): Promise<SnapshotProfile | null> {
+  return call('cached_profile', { snapshotId });
 }
 
 // ---- Mapping, conversion, validation ----------------------------------------------

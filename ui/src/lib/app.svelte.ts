@@ -13,12 +13,13 @@ import type {
   ProgressEvent,
   ProjectInfo,
   RecentProject,
+  SnapshotProfile,
   SnapshotSummary,
   SourceSummary,
   Stage,
   ValidateSummary,
 } from './bindings';
-import { formatCount, plural } from './format';
+import { formatCount, formatElapsed, plural } from './format';
 
 export const FINDINGS_LIMIT = 500;
 
@@ -80,6 +81,11 @@ class AppState {
   importOpen = $state(false);
   /** The source whose snapshots are being compared in the main area, if any. */
   diffSourceId = $state<number | null>(null);
+  /** The column profile panel is showing beside the grid. */
+  profileOpen = $state(false);
+  /** The snapshot being profiled, and the latest profile made in this session. */
+  profilingSnapshotId = $state<number | null>(null);
+  lastProfile = $state.raw<SnapshotProfile | null>(null);
 
   busy = $derived(this.op !== null || this.pending);
 
@@ -401,6 +407,22 @@ class AppState {
     if (s.pending > 0) text += `, ${formatCount(s.pending)} pending`;
     if (s.cancelled) text += ' (cancelled)';
     this.notify(text, s.cancelled ? 'info' : 'success');
+  }
+
+  /** Profile a snapshot's columns (progress and cancel in the strip); null if not done. */
+  async profileSnapshot(snapshotId: number): Promise<SnapshotProfile | null> {
+    if (this.busy) return null;
+    this.profilingSnapshotId = snapshotId;
+    try {
+      const p = await this.#runOp('profile', (opId, onProgress) => api.profileSnapshot(snapshotId, opId, onProgress));
+      if (p !== null) {
+        this.lastProfile = p;
+        this.notify(`Profiled ${plural(p.rows, 'row')} × ${plural(p.columns.length, 'column')} in ${formatElapsed(p.elapsed_ms)}`);
+      }
+      return p;
+    } finally {
+      this.profilingSnapshotId = null;
+    }
   }
 
   async setTarget(baseUrl: string): Promise<boolean> {
