@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -99,6 +100,11 @@ fn worker_count(columns: usize) -> usize {
 
 /// Profile every column of a snapshot in one pass. Returns the rows read and a profile
 /// per column, in column order.
+///
+/// Columns cost very different amounts to count (a Y/N flag against a unique id), so the
+/// first batch is counted here, timing each column, and the columns are then shared out
+/// to the workers so that each gets about the same work. Every column is counted by one
+/// thread, batch after batch in row order, so the result does not depend on the split.
 pub(crate) fn run(
     conn: &Connection,
     snapshot_id: i64,
@@ -112,40 +118,59 @@ pub(crate) fn run(
     let workers = worker_count(n);
 
     let (rows, counted) = std::thread::scope(|scope| {
+        let budget = &budget;
+        let mut first: Vec<Option<ColumnProfiler>> =
+            (0..n).map(|_| Some(ColumnProfiler::new(limits))).collect();
         let mut senders = Vec::with_capacity(workers);
         let mut handles = Vec::with_capacity(workers);
-        for w in 0..workers {
-            let (tx, rx) = sync_channel::<Arc<Batch>>(QUEUE);
-            let mine: Vec<usize> = (w..n).step_by(workers).collect();
-            let budget = &budget;
-            handles.push(scope.spawn(move || count(rx, mine, limits, budget)));
-            senders.push(tx);
-        }
-
-        let mut rows = 0i64;
-        let mut batch = Batch::new(n);
-        let send = |batch: Batch| -> Result<()> {
-            let batch = Arc::new(batch.seal(snapshot_id)?);
+        let mut dispatch = |batch: Batch| -> Result<()> {
+            let batch = batch.seal(snapshot_id)?;
+            if senders.is_empty() {
+                let mut cost = vec![Duration::ZERO; n];
+                for (column, profiler) in first.iter_mut().enumerate() {
+                    let started = Instant::now();
+                    if let Some(p) = profiler {
+                        for row in 0..batch.rows {
+                            p.observe(batch.get(row, column), budget);
+                        }
+                    }
+                    cost[column] = started.elapsed();
+                }
+                for group in share_out(&cost, workers) {
+                    let (tx, rx) = sync_channel::<Arc<Batch>>(QUEUE);
+                    let mine: Vec<(usize, ColumnProfiler)> = group
+                        .into_iter()
+                        .filter_map(|c| first[c].take().map(|p| (c, p)))
+                        .collect();
+                    handles.push(scope.spawn(move || count(rx, mine, budget)));
+                    senders.push(tx);
+                }
+                return Ok(());
+            }
+            let batch = Arc::new(batch);
             for tx in &senders {
                 tx.send(Arc::clone(&batch))
                     .map_err(|_| EngineError::Internal("a profile worker stopped".into()))?;
             }
             Ok(())
         };
+
+        let mut rows = 0i64;
+        let mut batch = Batch::new(n);
         let read = staging::scan_raw(conn, snapshot_id, n, |values| {
             batch.push(values)?;
             rows += 1;
             if batch.rows == BATCH_ROWS {
-                send(std::mem::replace(&mut batch, Batch::new(n)))?;
+                dispatch(std::mem::replace(&mut batch, Batch::new(n)))?;
                 progress.tick(rows);
                 cancel.check("profile")?;
             }
             Ok(true)
         })
-        .and_then(|()| if batch.rows > 0 { send(batch) } else { Ok(()) });
+        .and_then(|()| dispatch(batch));
         // Workers stop when their channel closes, after the batches already queued.
         drop(senders);
-        let mut counted: Vec<Option<ColumnProfiler>> = (0..n).map(|_| None).collect();
+        let mut counted = first;
         let mut crashed = false;
         for handle in handles {
             match handle.join() {
@@ -176,17 +201,34 @@ pub(crate) fn run(
         .map(|profiles| (rows, profiles))
 }
 
+/// Share columns out to `workers` by cost, costliest first, each to the least loaded
+/// worker (longest processing time first).
+fn share_out(cost: &[Duration], workers: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..cost.len()).collect();
+    order.sort_by(|&a, &b| cost[b].cmp(&cost[a]).then(a.cmp(&b)));
+    let mut groups: Vec<(Duration, Vec<usize>)> =
+        vec![(Duration::ZERO, Vec::new()); workers.max(1)];
+    for c in order {
+        if let Some(least) = groups.iter_mut().min_by_key(|(load, _)| *load) {
+            least.0 += cost[c];
+            least.1.push(c);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, mut g)| {
+            g.sort_unstable();
+            g
+        })
+        .collect()
+}
+
 /// A worker: count its columns of every batch, a column at a time (its maps stay warm).
 fn count(
     rx: Receiver<Arc<Batch>>,
-    mine: Vec<usize>,
-    limits: Limits,
+    mut profilers: Vec<(usize, ColumnProfiler)>,
     budget: &Budget,
 ) -> Vec<(usize, ColumnProfiler)> {
-    let mut profilers: Vec<(usize, ColumnProfiler)> = mine
-        .into_iter()
-        .map(|i| (i, ColumnProfiler::new(limits)))
-        .collect();
     for batch in rx {
         for (column, profiler) in &mut profilers {
             for row in 0..batch.rows {
@@ -195,4 +237,29 @@ fn count(
         }
     }
     profilers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_shared_out_by_cost() {
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|&m| Duration::from_millis(m))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            share_out(&ms(&[9, 1, 8, 1, 7, 1, 6, 1]), 2),
+            vec![vec![0, 1, 5, 6], vec![2, 3, 4, 7]],
+            "9+6+1+1 against 8+7+1+1"
+        );
+        assert_eq!(
+            share_out(&ms(&[5, 5, 5]), 4).len(),
+            4,
+            "idle workers get nothing"
+        );
+        assert_eq!(share_out(&ms(&[]), 2), vec![Vec::<usize>::new(), vec![]]);
+    }
 }
