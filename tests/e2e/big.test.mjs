@@ -18,7 +18,7 @@ before(async () => {
   const project = join(dir, 'big.cutover');
   cli('new', project);
   const imported = cli('-p', project, 'import', csv, '--source', 'patients');
-  assert.equal(imported.rows, ROWS);
+  assert.equal(imported[0].rows, ROWS);
   app = await openApp({ args: ['--project', project], configDir: join(dir, 'config') });
 });
 

@@ -422,10 +422,23 @@ mod tests {
     fn an_unterminated_quote_is_flagged_and_a_closed_one_is_not() {
         let (_, rows) = read_all(b"A,B\n1,\"open\n2,x\n").unwrap();
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].values[1].as_deref(), Some("open\n2,x\n"), "nothing is lost");
-        assert!(rows[0].flag.as_deref().unwrap_or("").starts_with("unterminated quote in column B"));
+        assert_eq!(
+            rows[0].values[1].as_deref(),
+            Some("open\n2,x\n"),
+            "nothing is lost"
+        );
+        assert!(
+            rows[0]
+                .flag
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("unterminated quote in column B")
+        );
         let (_, rows) = read_all(b"A,B\n1,\"closed\nacross lines\"").unwrap();
-        assert!(rows[0].flag.is_none(), "a multi-line field that closes is fine");
+        assert!(
+            rows[0].flag.is_none(),
+            "a multi-line field that closes is fine"
+        );
     }
 
     #[test]
