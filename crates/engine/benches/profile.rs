@@ -10,20 +10,8 @@ use std::time::Instant;
 use cutover_engine::api::dto::ImportRequest;
 use cutover_engine::api::{self, Cancel, Ctx, NoProgress};
 
-/// A small deterministic generator (xorshift), so every run profiles the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+mod common;
+use common::{Rng, peak_rss_mb};
 
 /// 20 columns as a legacy export has them: a unique id, then dates (some blank), names,
 /// numbers, quoted free text, ZIP-like codes with leading zeros and Y/N flags.
@@ -52,19 +40,6 @@ fn write_csv(path: &std::path::Path, rows: u64) {
         }
         writeln!(out, "{line}").expect("write");
     }
-}
-
-/// Peak resident memory of this process so far, in MB (Linux `VmHWM`).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn main() {

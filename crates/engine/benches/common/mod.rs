@@ -1,4 +1,6 @@
 //! Shared by the benchmarks: a deterministic generator of wide legacy-looking CSV files.
+// Each benchmark uses only part of this module.
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::Path;
