@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use cutover_engine::api::dto::{ColumnFilter, ImportRequest, PageRequest, SortDirection, SortSpec};
-use cutover_engine::api::{self, Cancel, Ctx, NoProgress};
+use cutover_engine::api;
+use cutover_engine::api::dto::{ColumnFilter, PageRequest, SortDirection, SortSpec};
 
 mod common;
 use common::Rng;
@@ -44,26 +44,11 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let ctx = Ctx::new(dir.path().join("bench.cutover"));
-    api::project::create(&ctx, Some("bench")).expect("project");
-    let started = Instant::now();
-    let summary = api::import::run(
-        &ctx,
-        &ImportRequest {
-            path: csv.display().to_string(),
-            source_name: None,
-            ..Default::default()
-        },
-        &NoProgress,
-        &Cancel::new(),
-    )
-    .expect("import")
-    .remove(0);
+    let (ctx, summary, secs) = common::import_into_new_project(dir.path(), &csv);
     println!(
-        "import: {} rows in {:.2} s ({:.0} rows/s)",
+        "import: {} rows in {secs:.2} s ({:.0} rows/s)",
         summary.rows,
-        started.elapsed().as_secs_f64(),
-        summary.rows as f64 / started.elapsed().as_secs_f64()
+        summary.rows as f64 / secs
     );
     let snapshot_id = summary.snapshot_id;
     let total = summary.rows;

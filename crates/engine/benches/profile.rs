@@ -7,8 +7,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use cutover_engine::api::dto::ImportRequest;
-use cutover_engine::api::{self, Cancel, Ctx, NoProgress};
+use cutover_engine::api::{self, Cancel, NoProgress};
 
 mod common;
 use common::{Rng, peak_rss_mb};
@@ -62,21 +61,9 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let ctx = Ctx::new(dir.path().join("bench.cutover"));
-    api::project::create(&ctx, Some("bench")).expect("project");
-    let started = Instant::now();
-    let snapshot_id = api::import::run(
-        &ctx,
-        &ImportRequest {
-            path: csv.display().to_string(),
-            ..Default::default()
-        },
-        &NoProgress,
-        &Cancel::new(),
-    )
-    .expect("import")[0]
-        .snapshot_id;
-    println!("import: {:.2} s", started.elapsed().as_secs_f64());
+    let (ctx, summary, secs) = common::import_into_new_project(dir.path(), &csv);
+    let snapshot_id = summary.snapshot_id;
+    println!("import: {secs:.2} s");
     let rss_before = peak_rss_mb();
 
     let mut times = Vec::new();

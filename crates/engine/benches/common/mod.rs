@@ -61,3 +61,30 @@ pub fn peak_rss_mb() -> f64 {
         })
         .map_or(0.0, |kb| kb / 1024.0)
 }
+
+/// A new project in `dir` with `file` imported as one snapshot, and the import's seconds.
+pub fn import_into_new_project(
+    dir: &Path,
+    file: &Path,
+) -> (
+    cutover_engine::api::Ctx,
+    cutover_engine::api::dto::ImportSummary,
+    f64,
+) {
+    use cutover_engine::api::{self, Cancel, Ctx, NoProgress};
+    let ctx = Ctx::new(dir.join("bench.cutover"));
+    api::project::create(&ctx, Some("bench")).expect("project");
+    let started = std::time::Instant::now();
+    let summary = api::import::run(
+        &ctx,
+        &cutover_engine::api::dto::ImportRequest {
+            path: file.display().to_string(),
+            ..Default::default()
+        },
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("import")
+    .remove(0);
+    (ctx, summary, started.elapsed().as_secs_f64())
+}
