@@ -72,6 +72,15 @@ def text_fixtures():
     )
     write(f"{FORMATS}/ragged.csv", "MRN,FAMILY,ZIP\n00123,Muñoz\n00124,François,02139,extra1,extra2\n00125,Zoë,07030\n")
     write(f"{FORMATS}/header-names.csv", "MRN,,Name,name, DOB ,MRN\n1,2,3,4,5,6\n")
+    # An export without a header row (cp1252, CRLF), with a quoted line break and a short row
+    # in the rows the header rule reads ahead.
+    write(
+        f"{FORMATS}/no-header.csv",
+        ('00123,Muñoz,Zoë,03/15/1980,F\r\n'
+         '00124,"François\r\nthe second",Renée,01/01/1976,F\r\n'
+         '00125,Muñoz,Ana,12/31/1999\r\n'
+         '00126,Smith,Bob,07/04/1960,M\r\n').encode("cp1252"),
+    )
 
 
 # ---------------------------------------------------------------------------------------

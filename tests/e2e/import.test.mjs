@@ -69,7 +69,7 @@ test('the import dialog previews each file before anything is written', async ()
   await openImportDialog(b);
 
   const patients = await addPath(b, join(repo, 'fixtures/patients.csv'));
-  await waitWithin(b, patients, 'import-detected', "UTF-8, delimiter ','");
+  await waitWithin(b, patients, 'import-detected', "UTF-8, delimiter ',', header row");
   assert.equal(await within(b, patients, 'import-columns'), '6 columns');
   const rows = await b.execute(
     (card) =>
@@ -85,11 +85,34 @@ test('the import dialog previews each file before anything is written', async ()
 
   // An override re-runs the preview.
   await (await patients.$('[data-testid="import-encoding"]')).selectByAttribute('value', 'windows-1252');
-  await waitWithin(b, patients, 'import-detected', "windows-1252, delimiter ','");
+  await waitWithin(b, patients, 'import-detected', "windows-1252, delimiter ',', header row");
   await (await patients.$('[data-testid="import-encoding"]')).selectByAttribute('value', '');
-  await waitWithin(b, patients, 'import-detected', "UTF-8, delimiter ','");
+  await waitWithin(b, patients, 'import-detected', "UTF-8, delimiter ',', header row");
   assert.equal(await text(b, 'count-imported'), '0', 'a preview writes nothing');
   await screenshot(b, '30-import-dialog');
+
+  // An export without a header row: detected, its columns named, the analyst can overrule.
+  const bare = await addPath(b, join(repo, 'fixtures/formats/no-header.csv'));
+  await waitWithin(b, bare, 'import-detected', "windows-1252, delimiter ',', no header row (first row is data)");
+  const heads = () => b.execute(
+    (card) => [...card.querySelectorAll('thead th')].map((c) => c.textContent.trim()),
+    bare,
+  );
+  assert.deepEqual(await heads(), ['#', 'column_1', 'column_2', 'column_3', 'column_4', 'column_5']);
+  const first = await b.execute(
+    (card) => [...card.querySelector('[data-testid="import-preview-row"]').querySelectorAll('td')].map((c) => c.textContent),
+    bare,
+  );
+  assert.deepEqual(first, ['1', '00123', 'Muñoz', 'Zoë', '03/15/1980', 'F']);
+  const firstRow = await bare.$('[data-testid="import-header-row"]');
+  assert.equal(await firstRow.getValue(), '');
+  assert.match(await textOf(b, firstRow), /auto \(data\)/);
+  await screenshot(b, '32-import-no-header');
+  await firstRow.selectByAttribute('value', 'yes');
+  await waitWithin(b, bare, 'import-detected', "windows-1252, delimiter ',', header row");
+  assert.deepEqual(await heads(), ['#', '00123', 'Muñoz', 'Zoë', '03/15/1980', 'F']);
+  await (await bare.$('button[aria-label="Remove no-header.csv"]')).click();
+  await b.waitUntil(async () => (await cards(b)).length === 1, { timeout: 20_000, timeoutMsg: 'the card is removed' });
 
   const binary = await addPath(b, join(repo, 'fixtures/bad/binary.csv'));
   await waitWithin(b, binary, 'import-error', /not a text file/);
@@ -112,7 +135,7 @@ test('the import dialog previews each file before anything is written', async ()
   assert.deepEqual(grid[0].cells.slice(0, 2), ['MRN100001', 'ABERNATHY, CORDELIA F']);
   const notice = await text(b, 'notice');
   assert.match(notice, /Imported 1 file/);
-  assert.match(notice, /patients\.csv → patients #1: 120 rows, 1 row flagged \(UTF-8, delimiter ','\)/);
+  assert.match(notice, /patients\.csv → patients #1: 120 rows, 1 row flagged \(UTF-8, delimiter ',', header row\)/);
   assert.match(notice, /Not imported: binary\.csv/);
 });
 
@@ -131,7 +154,7 @@ test('a changed export imported as a second snapshot compares by key', async () 
 
   await openImportDialog(b);
   const card = await addPath(b, path);
-  await waitWithin(b, card, 'import-detected', "UTF-8, delimiter ','");
+  await waitWithin(b, card, 'import-detected', "UTF-8, delimiter ',', header row");
   assert.match(await textOf(b, card), /→ patients-march new source/);
   await (await card.$('[data-testid="import-source"]')).setValue('patients');
   await b.waitUntil(async () => /→ patients new snapshot #2/.test(await textOf(b, card)), {

@@ -69,6 +69,10 @@ enum Command {
         /// Import only this sheet of a workbook; repeatable (default: every sheet).
         #[arg(long)]
         sheet: Vec<String>,
+        /// Delimited text: `yes` if the first row is the header, `no` if it is already
+        /// data (columns are then named column_1, column_2, …) (default: detected).
+        #[arg(long, value_parser = parse_yes_no, value_name = "yes|no")]
+        header_row: Option<bool>,
         /// Show what would be imported (detected settings, first rows); write nothing.
         #[arg(long)]
         preview: bool,
@@ -171,6 +175,14 @@ fn parse_format(text: &str) -> Result<FileFormat, String> {
         .map_err(|_| format!("'{text}' is not one of delimited, excel, hl7, ndjson"))
 }
 
+fn parse_yes_no(text: &str) -> Result<bool, String> {
+    match text.to_lowercase().as_str() {
+        "yes" | "y" | "true" => Ok(true),
+        "no" | "n" | "false" => Ok(false),
+        _ => Err(format!("'{text}' is not yes or no")),
+    }
+}
+
 fn parse_kind(text: &str) -> Result<ChangeKind, String> {
     serde_json::from_value(serde_json::Value::String(text.to_lowercase()))
         .map_err(|_| format!("'{text}' is not one of added, removed, changed"))
@@ -233,6 +245,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
             encoding,
             delimiter,
             sheet,
+            header_row,
             preview,
         } => {
             let req = ImportRequest {
@@ -242,6 +255,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
                 encoding,
                 delimiter,
                 sheets: sheet,
+                header_row,
             };
             if preview {
                 let p = api::import::preview(&req)?;

@@ -744,7 +744,7 @@ fn preview_shows_detected_settings_and_first_rows_without_a_project() {
     let preview = json_ok(&["import", csv.to_str().unwrap(), "--preview"]);
     assert_eq!(preview["format"], "delimited");
     let t = &preview["tables"][0];
-    assert_eq!(t["detected"], "windows-1252, delimiter ';'");
+    assert_eq!(t["detected"], "windows-1252, delimiter ';', header row");
     assert_eq!(t["columns"], serde_json::json!(["ID", "NAME", "CITY"]));
     assert_eq!(t["rows"][0], serde_json::json!(["1", "Muñoz", "São Paulo"]));
     assert_eq!(t["rows"][1], serde_json::json!(["2", "Zoë", "Zürich"]));
@@ -752,7 +752,10 @@ fn preview_shows_detected_settings_and_first_rows_without_a_project() {
     // Imported into a project, the values are the same, and an override is honoured.
     let p = new_project();
     let imported = &json_ok(&["-p", &p.path, "import", csv.to_str().unwrap()])[0];
-    assert_eq!(imported["detected"], "windows-1252, delimiter ';'");
+    assert_eq!(
+        imported["detected"],
+        "windows-1252, delimiter ';', header row"
+    );
     let page = json_ok(&["-p", &p.path, "show", "legacy"]);
     assert_eq!(page["rows"][0]["values"][1], "Muñoz");
     let forced = json_ok(&[
@@ -768,4 +771,46 @@ fn preview_shows_detected_settings_and_first_rows_without_a_project() {
         forced["tables"][0]["columns"],
         serde_json::json!(["ID;NAME;CITY"])
     );
+
+    // An export without a header row: detected, the columns named, the first row kept as
+    // data on line 1; `--header-row yes` takes it as the header after all.
+    let bare = dir.path().join("bare.csv");
+    std::fs::write(
+        &bare,
+        "1001,SMITH,01/02/1980\n1002,JONES,12/30/1975\n1003,SMITH,03/04/1990\n",
+    )
+    .unwrap();
+    let t = &json_ok(&["import", bare.to_str().unwrap(), "--preview"])["tables"][0];
+    assert_eq!(t["header_row"], false);
+    assert_eq!(
+        t["detected"],
+        "UTF-8, delimiter ',', no header row (first row is data)"
+    );
+    assert_eq!(
+        t["columns"],
+        serde_json::json!(["column_1", "column_2", "column_3"])
+    );
+    assert_eq!(
+        t["rows"][0],
+        serde_json::json!(["1001", "SMITH", "01/02/1980"])
+    );
+    assert_eq!(t["rows"].as_array().unwrap().len(), 3);
+    let imported = &json_ok(&["-p", &p.path, "import", bare.to_str().unwrap()])[0];
+    assert_eq!(imported["rows"], 3);
+    let page = json_ok(&["-p", &p.path, "show", "bare"]);
+    assert_eq!(page["rows"][0]["line"], 1);
+    assert_eq!(page["rows"][0]["values"][0], "1001");
+    let t = &json_ok(&[
+        "import",
+        bare.to_str().unwrap(),
+        "--preview",
+        "--header-row",
+        "yes",
+    ])["tables"][0];
+    assert_eq!(t["header_row"], true);
+    assert_eq!(
+        t["columns"],
+        serde_json::json!(["1001", "SMITH", "01/02/1980"])
+    );
+    assert_eq!(t["rows"].as_array().unwrap().len(), 2);
 }

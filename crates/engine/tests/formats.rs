@@ -95,21 +95,45 @@ fn patient_rows(second_family: &str) -> [[Option<&str>; 5]; 2] {
 #[test]
 fn delimited_text_in_every_encoding_and_shape() {
     let cases: [(&str, &str, &str); 11] = [
-        ("utf8.csv", "UTF-8, delimiter ','", "François"),
-        ("utf8-bom.csv", "UTF-8, delimiter ','", "François"),
-        ("utf16le-bom.csv", "UTF-16LE, delimiter ','", "François"),
-        ("utf16be.csv", "UTF-16BE, delimiter ','", "François"),
+        ("utf8.csv", "UTF-8, delimiter ',', header row", "François"),
+        (
+            "utf8-bom.csv",
+            "UTF-8, delimiter ',', header row",
+            "François",
+        ),
+        (
+            "utf16le-bom.csv",
+            "UTF-16LE, delimiter ',', header row",
+            "François",
+        ),
+        (
+            "utf16be.csv",
+            "UTF-16BE, delimiter ',', header row",
+            "François",
+        ),
         (
             "cp1252.csv",
-            "windows-1252, delimiter ','",
+            "windows-1252, delimiter ',', header row",
             "O’Brien-François",
         ),
-        ("latin1.csv", "windows-1252, delimiter ','", "François"),
-        ("tab.tsv", "UTF-8, delimiter tab", "François"),
-        ("pipe.txt", "UTF-8, delimiter '|'", "François"),
-        ("semicolon.csv", "UTF-8, delimiter ';'", "François"),
-        ("cr-only.csv", "UTF-8, delimiter ','", "François"),
-        ("utf8.csv", "UTF-8, delimiter ','", "François"),
+        (
+            "latin1.csv",
+            "windows-1252, delimiter ',', header row",
+            "François",
+        ),
+        ("tab.tsv", "UTF-8, delimiter tab, header row", "François"),
+        ("pipe.txt", "UTF-8, delimiter '|', header row", "François"),
+        (
+            "semicolon.csv",
+            "UTF-8, delimiter ';', header row",
+            "François",
+        ),
+        (
+            "cr-only.csv",
+            "UTF-8, delimiter ',', header row",
+            "François",
+        ),
+        ("utf8.csv", "UTF-8, delimiter ',', header row", "François"),
     ];
     for (file, detected, second) in cases {
         let tables = read(&fixture("formats", file), &ReadOptions::default()).unwrap();
@@ -961,6 +985,107 @@ fn every_bad_file_has_its_outcome() {
 }
 
 #[test]
+fn a_file_without_a_header_row_is_detected_and_can_be_overridden() {
+    let path = fixture("formats", "no-header.csv");
+    let columns = ["column_1", "column_2", "column_3", "column_4", "column_5"];
+    let rows: [Row<'_>; 4] = [
+        (
+            1,
+            &[
+                Some("00123"),
+                Some("Muñoz"),
+                Some("Zoë"),
+                Some("03/15/1980"),
+                Some("F"),
+            ],
+            &[],
+            None,
+        ),
+        (
+            2,
+            &[
+                Some("00124"),
+                Some("François\r\nthe second"),
+                Some("Renée"),
+                Some("01/01/1976"),
+                Some("F"),
+            ],
+            &[],
+            None,
+        ),
+        (
+            4,
+            &[
+                Some("00125"),
+                Some("Muñoz"),
+                Some("Ana"),
+                Some("12/31/1999"),
+                None,
+            ],
+            &[],
+            Some("ragged: 4 fields, header has 5"),
+        ),
+        (
+            5,
+            &[
+                Some("00126"),
+                Some("Smith"),
+                Some("Bob"),
+                Some("07/04/1960"),
+                Some("M"),
+            ],
+            &[],
+            None,
+        ),
+    ];
+    // Detected: the first row fits the types of the rows below, so it is data.
+    let t = &read(&path, &ReadOptions::default()).unwrap()[0];
+    assert_eq!(
+        t.detected,
+        "windows-1252, delimiter ',', no header row (first row is data)"
+    );
+    check_table("no-header.csv detected", t, &columns, &rows);
+    // Said to be data: the same.
+    let data = ReadOptions {
+        header_row: Some(false),
+        ..Default::default()
+    };
+    check_table(
+        "no-header.csv as data",
+        &read(&path, &data).unwrap()[0],
+        &columns,
+        &rows,
+    );
+    // Said to be a header: the first row names the columns.
+    let header = ReadOptions {
+        header_row: Some(true),
+        ..Default::default()
+    };
+    let t = &read(&path, &header).unwrap()[0];
+    assert_eq!(t.detected, "windows-1252, delimiter ',', header row");
+    check_table(
+        "no-header.csv with a header",
+        t,
+        &["00123", "Muñoz", "Zoë", "03/15/1980", "F"],
+        &rows[1..],
+    );
+    // And a file with a header row, said to be data, keeps its header as the first record.
+    let t = &read(&fixture("formats", "utf8.csv"), &data).unwrap()[0];
+    assert_eq!(t.header, columns);
+    assert_eq!(t.records.len(), 3);
+    assert_eq!(t.records[0].line, 1);
+    assert_eq!(
+        t.records[0]
+            .values
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>(),
+        PATIENTS
+    );
+}
+
+#[test]
 fn bad_files_keep_what_they_hold() {
     // The unterminated quote swallows the rest of the file into one field: nothing lost.
     let t = &outcome_of("unterminated-quote.csv", None).unwrap()[0];
@@ -973,7 +1098,7 @@ fn bad_files_keep_what_they_hold() {
     assert_eq!(t.records[0].values[1].as_deref(), Some("Mu\u{FFFD}oz"));
     // Detected instead, the same bytes read as cp1252.
     let t = &outcome_of("invalid-utf8.csv", None).unwrap()[0];
-    assert_eq!(t.detected, "windows-1252, delimiter ','");
+    assert_eq!(t.detected, "windows-1252, delimiter ',', header row");
     assert_eq!(t.records[0].values[1].as_deref(), Some("Muñoz"));
     let t = &outcome_of("wide-10000-columns.csv", None).unwrap()[0];
     assert_eq!(t.header.len(), 10_000);
@@ -1103,12 +1228,36 @@ proptest! {
         }
     }
 
+    /// Whatever the header rule decides, a file without a header row reads as the same
+    /// records as with one, plus the first row as a record on its line.
+    #[test]
+    fn header_detection_only_moves_the_first_row(text in "[a-c0-9 ,;|\t\"\r\n]{0,400}") {
+        let (_dir, path) = write_temp(text.as_bytes(), "t.csv");
+        let given = |h| ReadOptions { header_row: Some(h), ..Default::default() };
+        if let (Ok(with), Ok(without)) = (read(&path, &given(true)), read(&path, &given(false))) {
+            let (with, without) = (&with[0], &without[0]);
+            prop_assert_eq!(without.records.len(), with.records.len() + 1);
+            let first: Vec<String> = without.records[0].values.iter().flatten().cloned().collect();
+            prop_assert_eq!(&first, &with.header);
+            prop_assert_eq!(without.header.len(), with.header.len());
+            let generated: Vec<String> = (1..=with.header.len()).map(|i| format!("column_{i}")).collect();
+            prop_assert_eq!(&without.header, &generated);
+            for (a, b) in with.records.iter().zip(&without.records[1..]) {
+                prop_assert_eq!(a.line, b.line);
+                prop_assert_eq!(&a.hash, &b.hash);
+            }
+            let detected = &read(&path, &ReadOptions::default()).unwrap()[0];
+            prop_assert!(detected.records.len() == with.records.len() || detected.records.len() == without.records.len());
+        }
+    }
+
     /// Text with delimiters, quotes and line breaks: every character of every line ends up
     /// in the header or a record, in order, or the file has no header at all.
     #[test]
     fn delimited_keeps_every_line(text in "[a-c0-9 ,;|\t\"\r\n]{0,400}") {
         let (_dir, path) = write_temp(text.as_bytes(), "t.csv");
-        match read(&path, &ReadOptions::default()) {
+        let header_row = ReadOptions { header_row: Some(true), ..Default::default() };
+        match read(&path, &header_row) {
             Ok(tables) => {
                 let t = &tables[0];
                 let mut kept = content(&t.header.concat());

@@ -86,7 +86,12 @@ delimiter: string | null,
 /**
  * Workbook sheets to import; empty means every sheet.
  */
-sheets: Array<string>, };
+sheets: Array<string>, 
+/**
+ * Delimited text: `true` if the first row is the header, `false` if it is already
+ * data (columns are then named `column_1`, `column_2`, …); detected when absent.
+ */
+header_row: boolean | null, };
 export type ImportSummary = { source_id: number, source_name: string, snapshot_id: number, seq: number, file_name: string, sheet: string | null, 
 /**
  * What was detected or chosen: encoding and delimiter, or the workbook kind.
@@ -101,7 +106,12 @@ export type TablePreview = { sheet: string | null,
 /**
  * The source a snapshot would be added to.
  */
-source_name: string, detected: string, notes: Array<string>, columns: Array<string>, 
+source_name: string, detected: string, notes: Array<string>, 
+/**
+ * For delimited text, whether the first row was taken as the header (as detected
+ * or as asked); `null` for formats without that choice.
+ */
+header_row: boolean | null, columns: Array<string>, 
 /**
  * The first rows, as they would be staged.
  */

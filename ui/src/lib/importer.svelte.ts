@@ -61,6 +61,8 @@ export class ImportFile {
   format = $state<FileFormat | ''>('');
   encoding = $state('');
   delimiter = $state('');
+  /** Whether the first row is the header: '' detect, 'yes', 'no' (it is data). */
+  headerRow = $state<'' | 'yes' | 'no'>('');
   sourceName = $state('');
   /** Every sheet of the workbook, as the preview of all sheets listed them. */
   allSheets = $state.raw<string[]>([]);
@@ -116,6 +118,7 @@ export class ImportFile {
       encoding: this.isText && this.encoding !== '' ? this.encoding : null,
       delimiter: this.isDelimited && this.delimiter !== '' ? this.delimiter : null,
       sheets: this.chosenSheets,
+      header_row: this.isDelimited && this.headerRow !== '' ? this.headerRow === 'yes' : null,
     };
   }
 
@@ -161,6 +164,16 @@ export class ImportFile {
   setDelimiter(value: string): void {
     this.delimiter = value;
     void this.refresh();
+  }
+
+  setHeaderRow(value: '' | 'yes' | 'no'): void {
+    this.headerRow = value;
+    void this.refresh();
+  }
+
+  /** What the engine decided about the first row (the first table's; text has one). */
+  get detectedHeaderRow(): boolean | null {
+    return this.preview?.tables[0]?.header_row ?? null;
   }
 
   setSourceName(value: string): void {

@@ -160,6 +160,10 @@ pub struct ImportRequest {
     pub delimiter: Option<String>,
     /// Workbook sheets to import; empty means every sheet.
     pub sheets: Vec<String>,
+    /// Delimited text: `true` if the first row is the header, `false` if it is already
+    /// data (columns are then named `column_1`, `column_2`, …); detected when absent.
+    #[serde(default)]
+    pub header_row: Option<bool>,
 }
 
 /// One snapshot written by an import (a workbook gives one per sheet).
@@ -202,6 +206,9 @@ pub struct TablePreview {
     pub source_name: String,
     pub detected: String,
     pub notes: Vec<String>,
+    /// For delimited text, whether the first row was taken as the header (as detected
+    /// or as asked); `null` for formats without that choice.
+    pub header_row: Option<bool>,
     pub columns: Vec<String>,
     /// The first rows, as they would be staged.
     pub rows: Vec<Vec<Option<String>>>,

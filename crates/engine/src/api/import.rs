@@ -37,6 +37,7 @@ fn read_options(req: &ImportRequest) -> Result<ReadOptions> {
         encoding: req.encoding.clone().filter(|e| !e.trim().is_empty()),
         delimiter,
         sheets: req.sheets.clone(),
+        header_row: req.header_row,
     })
 }
 
@@ -92,6 +93,7 @@ pub fn preview(req: &ImportRequest) -> Result<ImportPreview> {
             source_name: source_name(req, &table, count),
             detected: table.detected.clone(),
             notes: table.notes.clone(),
+            header_row: table.header_row,
             columns: unique_header_names(table.reader.header())
                 .into_iter()
                 .map(|(n, _)| n)

@@ -11,20 +11,33 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{EngineError, Result};
 use crate::import::text::open_decoded;
-use crate::import::{ReadOptions, Record, RecordSource, Table, display_name};
+use crate::import::{ReadOptions, Record, RecordSource, Table, display_name, header};
 
-/// Open a delimited text file as a table, detecting encoding and delimiter unless given.
+/// A record as read, with where it starts and whether a quote ran away in it.
+struct Raw {
+    record: csv::ByteRecord,
+    line: u64,
+    runaway: Option<usize>,
+}
+
+/// Open a delimited text file as a table, detecting encoding, delimiter and whether the
+/// first row is a header unless given.
 pub fn open(path: &Path, options: &ReadOptions) -> Result<Table> {
     let size = std::fs::metadata(path)
         .map_err(|e| EngineError::io_at(path, "reading", e))?
         .len();
     let reader = DelimitedReader::open_with(path, options)?;
     let detected = format!(
-        "{}, delimiter {}",
+        "{}, delimiter {}, {}",
         reader.encoding,
         match reader.delimiter {
             b'\t' => "tab".to_string(),
             d => format!("'{}'", d as char),
+        },
+        if reader.header_row {
+            "header row"
+        } else {
+            "no header row (first row is data)"
         }
     );
     Ok(Table {
@@ -32,6 +45,7 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table> {
         detected,
         notes: Vec::new(),
         size,
+        header_row: Some(reader.header_row),
         reader: Box::new(reader),
     })
 }
@@ -41,8 +55,13 @@ pub struct DelimitedReader {
     reader: csv::Reader<LineCounter<Box<dyn Read>>>,
     record: csv::ByteRecord,
     pub header: Vec<String>,
+    /// Whether the file's first row is the header (else the header names are generated
+    /// and the first row is data).
+    pub header_row: bool,
     pub delimiter: u8,
     pub encoding: &'static str,
+    /// Records read ahead (to decide on the header) and not yet handed out.
+    ahead: VecDeque<Raw>,
     lines: Arc<Mutex<LineIndex>>,
     raw_read: Arc<AtomicU64>,
 }
@@ -81,35 +100,100 @@ impl DelimitedReader {
             inner: decoded.reader,
             lines: lines.clone(),
         };
-        let mut reader = csv::ReaderBuilder::new()
+        let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
             .from_reader(counting);
-        let mut record = csv::ByteRecord::new();
-        let has_header = reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(&file_name, e))?;
-        if !has_header {
-            return Err(EngineError::bad_input(
-                &file_name,
-                "the file has no header row",
-            ));
-        }
-        let header = record
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect();
-        Ok(DelimitedReader {
+        let mut this = DelimitedReader {
             file_name,
             reader,
-            record,
-            header,
+            record: csv::ByteRecord::new(),
+            header: Vec::new(),
+            header_row: true,
             delimiter,
             encoding: decoded.encoding.name(),
+            ahead: VecDeque::new(),
             lines,
             raw_read: decoded.raw_read,
-        })
+        };
+        let Some(first) = this.fetch()? else {
+            return Err(EngineError::bad_input(
+                &this.file_name,
+                "the file has no header row",
+            ));
+        };
+        let text = |r: &csv::ByteRecord| -> Vec<String> {
+            r.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect()
+        };
+        let first_fields = text(&first.record);
+        this.header_row = match options.header_row {
+            Some(given) => given,
+            None => {
+                while this.ahead.len() < header::SAMPLE_ROWS {
+                    match this.fetch()? {
+                        Some(raw) => this.ahead.push_back(raw),
+                        None => break,
+                    }
+                }
+                let below: Vec<Vec<String>> = this.ahead.iter().map(|r| text(&r.record)).collect();
+                header::first_row_is_header(&first_fields, &below)
+            }
+        };
+        if this.header_row {
+            this.header = first_fields;
+        } else {
+            this.header = header::generated_names(first_fields.len());
+            this.ahead.push_front(first);
+        }
+        Ok(this)
+    }
+
+    /// The next raw record with its line and whether an unterminated quote ran it to the
+    /// end of the file (decided now: later reads move the reader on).
+    fn fetch(&mut self) -> Result<Option<Raw>> {
+        let mut record = csv::ByteRecord::new();
+        let more = self
+            .reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(&self.file_name, e))?;
+        if !more {
+            return Ok(None);
+        }
+        let (line, runaway) = self.locate(&record);
+        Ok(Some(Raw {
+            record,
+            line,
+            runaway,
+        }))
+    }
+
+    /// The physical line `record` (just read) starts on, and the field an unterminated
+    /// quote ran to the end of the file, if one did.
+    fn locate(&self, record: &csv::ByteRecord) -> (u64, Option<usize>) {
+        // The csv crate's own line numbers skip blank lines and miscount CRLF, so the
+        // line comes from our own index of where each non-empty line starts.
+        let line = match record.position() {
+            Some(p) => self.line_at(p.byte(), p.line()),
+            None => 0,
+        };
+        // An unterminated quote makes the csv reader take the rest of the file into one
+        // field: nothing is lost, but the row must say so.
+        let end = self.reader.position().byte();
+        let runaway = if self
+            .lines
+            .lock()
+            .is_ok_and(|l| l.quotes % 2 == 1 && l.offset == end)
+        {
+            record
+                .iter()
+                .position(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+        } else {
+            None
+        };
+        (line, runaway)
     }
 
     pub fn bytes_read(&self) -> u64 {
@@ -143,26 +227,32 @@ impl DelimitedReader {
 
     /// Read the next record into `rec`, reusing its strings.
     pub fn read_into(&mut self, rec: &mut Record) -> Result<bool> {
-        let more = self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(&self.file_name, e))?;
-        if !more {
-            return Ok(false);
-        }
-        // The csv crate's own line numbers skip blank lines and miscount CRLF, so the
-        // line comes from our own index of where each non-empty line starts.
-        rec.line = match self.record.position() {
-            Some(p) => self.line_at(p.byte(), p.line()),
-            None => 0,
+        let runaway;
+        let record = if let Some(raw) = self.ahead.pop_front() {
+            rec.line = raw.line;
+            runaway = raw.runaway;
+            self.record = raw.record;
+            &self.record
+        } else {
+            let more = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| csv_error(&self.file_name, e))?;
+            if !more {
+                return Ok(false);
+            }
+            let (line, found) = self.locate(&self.record);
+            rec.line = line;
+            runaway = found;
+            &self.record
         };
         let width = self.header.len();
-        let fields = self.record.len();
+        let fields = record.len();
         let mut hasher = Xxh3::new();
         let mut bad_utf8: Vec<usize> = Vec::new();
         rec.values.resize(width, None);
         rec.extra.clear();
-        for (i, field) in self.record.iter().enumerate() {
+        for (i, field) in record.iter().enumerate() {
             hasher.update(&(field.len() as u64).to_le_bytes());
             hasher.update(field);
             let text = match std::str::from_utf8(field) {
@@ -188,20 +278,6 @@ impl DelimitedReader {
             *v = None;
         }
         rec.hash = hasher.digest128().to_be_bytes();
-        // An unterminated quote makes the csv reader take the rest of the file into one
-        // field: nothing is lost, but the row must say so.
-        let end = self.reader.position().byte();
-        let runaway = if self
-            .lines
-            .lock()
-            .is_ok_and(|l| l.quotes % 2 == 1 && l.offset == end)
-        {
-            self.record
-                .iter()
-                .position(|f| f.contains(&b'\n') || f.contains(&b'\r'))
-        } else {
-            None
-        };
         rec.flag = if fields == width && bad_utf8.is_empty() && runaway.is_none() {
             None
         } else {

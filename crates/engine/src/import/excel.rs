@@ -1103,6 +1103,7 @@ fn open_streamed(
         let mut notes = sheet_notes(&meta, merged.get(&meta.name).map_or(&[], Vec::as_slice));
         notes.extend(layout.notes(header_line));
         tables.push(Table {
+            header_row: None,
             sheet: Some(meta.name.clone()),
             detected: format!("{} workbook", kind.label()),
             notes,
@@ -1358,6 +1359,7 @@ fn open_in_memory(
         let mut notes = sheet_notes(&meta, &merged);
         notes.extend(layout.notes(header_line));
         tables.push(Table {
+            header_row: None,
             sheet: Some(meta.name.clone()),
             detected: format!("{} workbook", kind.label()),
             notes,

@@ -77,6 +77,7 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table> {
     let detected = format!("HL7 v2, {}", decoded.encoding.name());
     let reader = Hl7Reader::with_progress(&file_name, decoded.reader, decoded.raw_read);
     Ok(Table {
+        header_row: None,
         sheet: None,
         detected,
         notes: Vec::new(),

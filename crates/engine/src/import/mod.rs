@@ -6,6 +6,7 @@
 
 pub mod delimited;
 pub mod excel;
+pub mod header;
 pub mod hl7;
 pub mod ndjson;
 pub mod text;
@@ -40,6 +41,9 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
     /// Workbook sheets to read; empty means every sheet.
     pub sheets: Vec<String>,
+    /// Whether a text file's first row is its header; detected when absent
+    /// (see [`header`]).
+    pub header_row: Option<bool>,
 }
 
 /// One legacy record, decoded, with everything needed to stage it.
@@ -141,6 +145,9 @@ pub struct Table {
     pub notes: Vec<String>,
     /// The total of [`RecordSource::progress`] at the end (file size, or rows).
     pub size: u64,
+    /// Whether the first row was taken as the header, for delimited text (workbooks,
+    /// HL7 and NDJSON have no choice to make).
+    pub header_row: Option<bool>,
     pub reader: Box<dyn RecordSource>,
 }
 

@@ -38,6 +38,7 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table> {
     let detected = format!("FHIR NDJSON, {}", decoded.encoding.name());
     let reader = NdjsonReader::with_progress(&file_name, decoded.reader, decoded.raw_read);
     Ok(Table {
+        header_row: None,
         sheet: None,
         detected,
         notes: Vec::new(),
