@@ -76,7 +76,9 @@ fn run_chain(chain: &[Transform], raw: Option<&String>) -> Result<Value, (String
         _ => Value::Missing,
     };
     for t in chain {
-        value = t.apply(value).map_err(|e| (t.rule().to_string(), e))?;
+        value = t
+            .apply(value, &mut Vec::new())
+            .map_err(|e| (t.rule().to_string(), e))?;
     }
     Ok(value)
 }
@@ -171,20 +173,10 @@ fn place(
     match target {
         PatientElement::Name => {
             let name = match value {
-                Value::Name(n) => {
-                    let mut m = Map::new();
-                    m.insert("use".into(), json!("official"));
-                    m.insert("family".into(), json!(n.family));
-                    if !n.given.is_empty() {
-                        m.insert("given".into(), json!(n.given));
-                    }
-                    if let Some(s) = n.suffix {
-                        m.insert("suffix".into(), json!([s]));
-                    }
-                    Json::Object(m)
-                }
+                Value::Json(n) => n,
                 Value::Text(t) => json!({ "use": "official", "text": t }),
                 Value::Missing => return Ok(()),
+                _ => return Err("expected a split name or text".to_string()),
             };
             resource.insert("name".into(), json!([name]));
         }

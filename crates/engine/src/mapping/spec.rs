@@ -117,9 +117,10 @@ pub fn compile(text: &str) -> Result<CompiledMapping, String> {
             "identifier.system '{sys}' must be a URI (urn:oid:…, urn:uuid:… or http(s)://…)"
         ));
     }
+    let env = crate::mapping::transforms::Env::default();
     let chain = |list: &[TransformSpec], at: &str| -> Result<Vec<Transform>, String> {
         list.iter()
-            .map(|t| Transform::from_spec(t).map_err(|e| format!("{at}: {e}")))
+            .map(|t| Transform::from_spec(t, &env).map_err(|e| format!("{at}: {e}")))
             .collect()
     };
     let identifier_chain = chain(&spec.identifier.transforms, "identifier")?;

@@ -12,7 +12,38 @@ use serde::{Deserialize, Serialize};
 pub enum Value {
     Missing,
     Text(String),
-    Name(PersonName),
+    /// The inputs of an element with `columns = [...]`, in order (each `Missing` or `Text`),
+    /// until a transform combines them.
+    List(Vec<Value>),
+    /// FHIR JSON built by a transform: a HumanName, a Quantity, a CodeableConcept, a number.
+    Json(serde_json::Value),
+    /// A value for a choice element (`value[x]`): the type suffix (`Quantity`, `String`,
+    /// `DateTime`, …) and the JSON value; placed as `value<Type>`.
+    Choice(String, serde_json::Value),
+}
+
+/// Something worth a finding that did not stop the value (a truncation, an ambiguous
+/// local time). Never carries the value itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// What transforms may depend on besides the value: fixed when a spec is compiled, so a
+/// conversion is reproducible.
+#[derive(Debug, Clone)]
+pub struct Env {
+    /// The clinic's today (two-digit years never give a future birth date).
+    pub today: NaiveDate,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Env {
+            today: chrono::Local::now().date_naive(),
+        }
+    }
 }
 
 /// A person's name split into FHIR `HumanName` parts.
@@ -54,7 +85,7 @@ pub enum Transform {
 }
 
 impl Transform {
-    pub fn from_spec(spec: &TransformSpec) -> Result<Self, String> {
+    pub fn from_spec(spec: &TransformSpec, _env: &Env) -> Result<Self, String> {
         Ok(match spec {
             TransformSpec::Named(name) => match name.as_str() {
                 "trim" => Transform::Trim,
@@ -87,13 +118,14 @@ impl Transform {
         }
     }
 
-    pub fn apply(&self, value: Value) -> Result<Value, String> {
+    /// Apply to one value; `notes` collects what is worth a finding without failing.
+    pub fn apply(&self, value: Value, _notes: &mut Vec<Note>) -> Result<Value, String> {
         let text = match value {
             Value::Missing => return Ok(Value::Missing),
-            Value::Name(_) => {
-                return Err(format!("{} expects text, got a split name", self.rule()));
-            }
             Value::Text(t) => t,
+            _ => {
+                return Err(format!("{} expects one text value", self.rule()));
+            }
         };
         Ok(match self {
             Transform::Trim => {
@@ -106,13 +138,29 @@ impl Transform {
             }
             Transform::Upper => Value::Text(text.to_uppercase()),
             Transform::Lower => Value::Text(text.to_lowercase()),
-            Transform::SplitName => Value::Name(split_name(&text)?),
+            Transform::SplitName => Value::Json(split_name(&text)?.to_human_name()),
             Transform::DateMdy => Value::Text(date_mdy(&text)?),
             Transform::Map { table, otherwise } => match table.get(&text).or(otherwise.as_ref()) {
                 Some(code) => Value::Text(code.clone()),
                 None => return Err("value is not in the code table".to_string()),
             },
         })
+    }
+}
+
+impl PersonName {
+    /// As a FHIR `HumanName` (use `official`).
+    pub fn to_human_name(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("use".into(), "official".into());
+        m.insert("family".into(), self.family.clone().into());
+        if !self.given.is_empty() {
+            m.insert("given".into(), self.given.clone().into());
+        }
+        if let Some(s) = &self.suffix {
+            m.insert("suffix".into(), vec![s.clone()].into());
+        }
+        serde_json::Value::Object(m)
     }
 }
 
@@ -239,21 +287,30 @@ mod tests {
 
     #[test]
     fn chains_pass_missing_through_and_map_codes() {
-        let map = Transform::from_spec(&TransformSpec::Map {
-            map: [("M".to_string(), "male".to_string())].into(),
-            otherwise: None,
-        })
+        let env = Env::default();
+        let notes = &mut Vec::new();
+        let map = Transform::from_spec(
+            &TransformSpec::Map {
+                map: [("M".to_string(), "male".to_string())].into(),
+                otherwise: None,
+            },
+            &env,
+        )
         .unwrap();
         assert_eq!(
-            map.apply(Value::Text("M".into())),
+            map.apply(Value::Text("M".into()), notes),
             Ok(Value::Text("male".into()))
         );
-        assert!(map.apply(Value::Text("X".into())).is_err());
+        assert!(map.apply(Value::Text("X".into()), notes).is_err());
         assert_eq!(
-            Transform::Trim.apply(Value::Text("   ".into())),
+            Transform::Trim.apply(Value::Text("   ".into()), notes),
             Ok(Value::Missing)
         );
-        assert_eq!(Transform::DateMdy.apply(Value::Missing), Ok(Value::Missing));
-        assert!(Transform::from_spec(&TransformSpec::Named("rot13".into())).is_err());
+        assert_eq!(
+            Transform::DateMdy.apply(Value::Missing, notes),
+            Ok(Value::Missing)
+        );
+        assert!(Transform::from_spec(&TransformSpec::Named("rot13".into()), &env).is_err());
+        assert!(notes.is_empty());
     }
 }
