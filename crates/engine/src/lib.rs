@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod error;
+pub mod fhir;
 mod findings;
 pub mod import;
 pub mod mapping;
