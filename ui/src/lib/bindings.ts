@@ -286,3 +286,130 @@ fits: number, };
 export type ValueType = "empty" | "boolean" | "integer" | "decimal" | "date" | "code" | "text";
 export type ErrorCode = "not_found" | "not_a_project" | "newer_schema" | "bad_input" | "io" | "cancelled" | "network" | "no_project" | "internal";
 export type ErrorDto = { code: ErrorCode, message: string, };
+export type MappingSpec = { format: number, 
+/**
+ * Names the mapping; loading a changed spec under the same name makes a new version.
+ */
+name: string, 
+/**
+ * The source whose current snapshot is converted.
+ */
+source: string, 
+/**
+ * The FHIR R4 resource type produced, e.g. `Patient`, `Appointment`.
+ */
+resource: string, identifier: IdentifierSpec, element?: Array<ElementSpec>, };
+export type IdentifierSpec = { system: string, column: string, transforms?: Array<unknown>, };
+export type ElementSpec = { target: string, column?: string, columns?: Array<string>, 
+/**
+ * A constant (text, number or boolean). Placed only where the element's parent
+ * exists: `telecom[0].system = "phone"` appears only beside a phone number.
+ */
+value?: string | number | boolean, 
+/**
+ * The value is another converted resource's business identifier: the element
+ * becomes a reference to it.
+ */
+reference?: ReferenceSpec, transforms?: Array<unknown>, };
+export type ReferenceSpec = { resource: string, 
+/**
+ * The identifier system of the referenced resource's mapping.
+ */
+system: string, };
+export type MappingDetail = { summary: MappingSummary, spec: MappingSpec, 
+/**
+ * The spec as stored (TOML).
+ */
+text: string, 
+/**
+ * Every version of this mapping, newest first.
+ */
+versions: Array<MappingVersion>, };
+export type MappingVersion = { id: number, version: number, loaded_at: string, };
+export type MappingPreviewRequest = { spec: MappingSpec | null, 
+/**
+ * Rows to convert (default 20, at most 200).
+ */
+limit: number, 
+/**
+ * First row (0-based) of the snapshot to preview.
+ */
+offset: number, };
+export type MappingPreview = { 
+/**
+ * Why the spec cannot be used as it is (nothing else is filled then).
+ */
+spec_error: string | null, 
+/**
+ * Source columns the spec reads, in spec order (identifier first).
+ */
+columns: Array<string>, rows: Array<PreviewRow>, 
+/**
+ * Of the previewed rows, how many made a resource with no error.
+ */
+ok_rows: number, source_rows: number, };
+export type PreviewRow = { row: number, line: number, 
+/**
+ * Values of `columns`, as staged.
+ */
+before: Array<string | null>, 
+/**
+ * The resource made, if one was.
+ */
+resource: unknown, problems: Array<PreviewProblem>, };
+export type PreviewProblem = { 
+/**
+ * The target element (empty for the identifier or the whole resource).
+ */
+target: string, column: string, rule: string, severity: Severity, message: string, };
+export type MappingDiff = { name: string, from_version: number, to_version: number, 
+/**
+ * Changes outside the elements: source, resource, identifier.
+ */
+header: Array<string>, added: Array<string>, removed: Array<string>, changed: Array<ElementChange>, };
+export type ElementChange = { target: string, 
+/**
+ * The element's spec before and after, as one line of TOML each.
+ */
+before: string, after: string, };
+export type ElementInfo = { 
+/**
+ * The element name as written in a target; a choice is `value[x]`.
+ */
+name: string, 
+/**
+ * The FHIR type (`string`, `date`, `HumanName`, `Reference`, `code`…); for a choice,
+ * its types joined by `|`.
+ */
+type_name: string, array: boolean, required: boolean, 
+/**
+ * Allowed codes, for a `code` element bound to a required value set.
+ */
+codes: Array<string>, description: string, };
+export type SchemaIssue = { 
+/**
+ * JSON pointer into the resource, e.g. `/name/0/given`.
+ */
+path: string, message: string, };
+export type Lineage = { resource_id: string, resource_type: string, mapping: string, mapping_version: number, source: string, snapshot_seq: number, file_name: string, row: number, line: number, elements: Array<ElementLineage>, };
+export type ElementLineage = { target: string, inputs: Array<LineageInput>, steps: Array<LineageStep>, output: unknown, error: string | null, };
+export type LineageInput = { 
+/**
+ * The column, or `(constant)`.
+ */
+column: string, value: string | null, };
+export type LineageStep = { 
+/**
+ * The transform's rule id, e.g. `transform.date_mdy`.
+ */
+transform: string, value: unknown, };
+export type ExportSummary = { dir: string, files: Array<ExportFile>, 
+/**
+ * Resources left out because validation found errors in them.
+ */
+skipped_invalid: number, 
+/**
+ * Resources not validated yet (exported, and counted here).
+ */
+unvalidated: number, };
+export type ExportFile = { resource_type: string, file: string, count: number, };

@@ -5,6 +5,8 @@
 use ts_rs::{Config, TS};
 
 use crate::api::dto::*;
+use crate::fhir::{ElementInfo, SchemaIssue};
+use crate::mapping::spec::{ElementSpec, IdentifierSpec, MappingSpec, ReferenceSpec};
 
 /// The whole bindings file.
 pub fn typescript() -> String {
@@ -50,6 +52,26 @@ pub fn typescript() -> String {
         ValueType::decl(&cfg),
         ErrorCode::decl(&cfg),
         ErrorDto::decl(&cfg),
+        MappingSpec::decl(&cfg),
+        IdentifierSpec::decl(&cfg),
+        ElementSpec::decl(&cfg),
+        ReferenceSpec::decl(&cfg),
+        MappingDetail::decl(&cfg),
+        MappingVersion::decl(&cfg),
+        MappingPreviewRequest::decl(&cfg),
+        MappingPreview::decl(&cfg),
+        PreviewRow::decl(&cfg),
+        PreviewProblem::decl(&cfg),
+        MappingDiff::decl(&cfg),
+        ElementChange::decl(&cfg),
+        ElementInfo::decl(&cfg),
+        SchemaIssue::decl(&cfg),
+        Lineage::decl(&cfg),
+        ElementLineage::decl(&cfg),
+        LineageInput::decl(&cfg),
+        LineageStep::decl(&cfg),
+        ExportSummary::decl(&cfg),
+        ExportFile::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the engine's Rust DTOs (crates/engine/src/api/dto.rs) by\n// `UPDATE_BINDINGS=1 cargo test -p cutover-engine bindings`. Do not edit.\n",

@@ -566,3 +566,159 @@ pub enum ValueType {
     Code,
     Text,
 }
+
+/// A mapping with its spec, for the mapping editor and `cutover map show`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MappingDetail {
+    pub summary: MappingSummary,
+    pub spec: crate::mapping::spec::MappingSpec,
+    /// The spec as stored (TOML).
+    pub text: String,
+    /// Every version of this mapping, newest first.
+    pub versions: Vec<MappingVersion>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MappingVersion {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub version: u32,
+    pub loaded_at: String,
+}
+
+/// Preview a spec (saved or not) on a few rows of its source's current snapshot.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, TS)]
+#[serde(default)]
+pub struct MappingPreviewRequest {
+    pub spec: Option<crate::mapping::spec::MappingSpec>,
+    /// Rows to convert (default 20, at most 200).
+    pub limit: u32,
+    /// First row (0-based) of the snapshot to preview.
+    #[ts(type = "number")]
+    pub offset: i64,
+}
+
+/// What a spec makes of sample rows: legacy values before, the resource after, and why a
+/// row or element fails. A clinical view (it shows values), never logged.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MappingPreview {
+    /// Why the spec cannot be used as it is (nothing else is filled then).
+    pub spec_error: Option<String>,
+    /// Source columns the spec reads, in spec order (identifier first).
+    pub columns: Vec<String>,
+    pub rows: Vec<PreviewRow>,
+    /// Of the previewed rows, how many made a resource with no error.
+    pub ok_rows: u32,
+    #[ts(type = "number")]
+    pub source_rows: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PreviewRow {
+    #[ts(type = "number")]
+    pub row: i64,
+    #[ts(type = "number")]
+    pub line: i64,
+    /// Values of `columns`, as staged.
+    pub before: Vec<Option<String>>,
+    /// The resource made, if one was.
+    #[ts(type = "unknown")]
+    pub resource: Option<serde_json::Value>,
+    pub problems: Vec<PreviewProblem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PreviewProblem {
+    /// The target element (empty for the identifier or the whole resource).
+    pub target: String,
+    pub column: String,
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// What changed between two versions of a mapping, element by element.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MappingDiff {
+    pub name: String,
+    pub from_version: u32,
+    pub to_version: u32,
+    /// Changes outside the elements: source, resource, identifier.
+    pub header: Vec<String>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<ElementChange>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ElementChange {
+    pub target: String,
+    /// The element's spec before and after, as one line of TOML each.
+    pub before: String,
+    pub after: String,
+}
+
+/// Where a converted resource (and each of its elements) came from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct Lineage {
+    pub resource_id: String,
+    pub resource_type: String,
+    pub mapping: String,
+    pub mapping_version: u32,
+    pub source: String,
+    pub snapshot_seq: u32,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub row: i64,
+    #[ts(type = "number")]
+    pub line: i64,
+    pub elements: Vec<ElementLineage>,
+}
+
+/// One element's value traced back: the legacy columns and values, each transform's
+/// output, and what was placed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ElementLineage {
+    pub target: String,
+    pub inputs: Vec<LineageInput>,
+    pub steps: Vec<LineageStep>,
+    #[ts(type = "unknown")]
+    pub output: Option<serde_json::Value>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct LineageInput {
+    /// The column, or `(constant)`.
+    pub column: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct LineageStep {
+    /// The transform's rule id, e.g. `transform.date_mdy`.
+    pub transform: String,
+    #[ts(type = "unknown")]
+    pub value: serde_json::Value,
+}
+
+/// What `cutover export` wrote.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ExportSummary {
+    pub dir: String,
+    pub files: Vec<ExportFile>,
+    /// Resources left out because validation found errors in them.
+    #[ts(type = "number")]
+    pub skipped_invalid: i64,
+    /// Resources not validated yet (exported, and counted here).
+    #[ts(type = "number")]
+    pub unvalidated: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ExportFile {
+    pub resource_type: String,
+    pub file: String,
+    #[ts(type = "number")]
+    pub count: i64,
+}

@@ -26,8 +26,17 @@ pub fn load(ctx: &Ctx, spec_path: &Path) -> Result<MappingSummary> {
         _ => EngineError::io_at(spec_path, "reading", e),
     })?;
     let compiled = compile(&text).map_err(|reason| EngineError::bad_input(&file, reason))?;
+    store_spec(&ctx.open()?, ctx, &text, &compiled)
+}
+
+/// Store a spec's text as the next version of its name, unless it equals the latest.
+pub(crate) fn store_spec(
+    conn: &Connection,
+    ctx: &Ctx,
+    text: &str,
+    compiled: &CompiledMapping,
+) -> Result<MappingSummary> {
     let spec = &compiled.spec;
-    let conn = ctx.open()?;
     let latest: Option<(i64, String)> = conn
         .query_row(
             "SELECT id, spec FROM mapping WHERE name = ?1 ORDER BY version DESC LIMIT 1",
@@ -42,13 +51,13 @@ pub fn load(ctx: &Ctx, spec_path: &Path) -> Result<MappingSummary> {
             conn.execute(
                 "INSERT INTO mapping (name, version, resource_type, source_name, spec, loaded_at)
                  VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM mapping WHERE name = ?1), ?2, ?3, ?4, ?5)",
-                (&spec.name, &spec.resource, &spec.source, &text, ctx.now_text()),
+                (&spec.name, &spec.resource, &spec.source, text, ctx.now_text()),
             )
             .ctx("saving mapping")?;
             conn.last_insert_rowid()
         }
     };
-    list_with(&conn)?
+    list_with(conn)?
         .into_iter()
         .find(|m| m.id == id)
         .ok_or_else(|| EngineError::Internal("mapping vanished".into()))
@@ -59,7 +68,7 @@ pub fn list(ctx: &Ctx) -> Result<Vec<MappingSummary>> {
     list_with(&ctx.open()?)
 }
 
-fn list_with(conn: &Connection) -> Result<Vec<MappingSummary>> {
+pub(crate) fn list_with(conn: &Connection) -> Result<Vec<MappingSummary>> {
     let mut stmt = conn
         .prepare(
             "SELECT id, name, resource_type, source_name, version, spec, loaded_at FROM mapping m

@@ -13,6 +13,7 @@ pub mod push;
 pub mod recent;
 pub mod sources;
 pub mod status;
+pub mod studio;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

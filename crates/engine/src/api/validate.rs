@@ -41,8 +41,8 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
                     .iter()
                     .map(|e| {
                         (
-                            e.target.path().split('.').next().unwrap_or("").to_string(),
-                            e.column.clone(),
+                            e.steps.first().map(|s| s.name.clone()).unwrap_or_default(),
+                            e.column_label(),
                         )
                     })
                     .collect();

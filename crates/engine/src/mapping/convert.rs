@@ -5,9 +5,10 @@
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
-use crate::api::dto::StagedRow;
-use crate::mapping::spec::{CompiledMapping, PatientElement};
-use crate::mapping::transforms::{Transform, Value};
+use crate::api::dto::{Severity, StagedRow};
+use crate::fhir::Step;
+use crate::mapping::spec::{CompiledElement, CompiledMapping, Input};
+use crate::mapping::transforms::{Note, Transform, Value};
 
 /// A problem with one row, to be stored as a finding. Never carries the value.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,7 @@ pub struct RowProblem {
     pub column: String,
     pub rule: String,
     pub message: String,
+    pub severity: Severity,
 }
 
 /// What one staged row became.
@@ -24,7 +26,8 @@ pub enum RowOutcome {
         id: String,
         identifier_value: String,
         resource: Json,
-        /// Element-level problems (the element was left out; the resource was still made).
+        /// Element-level problems (the element was left out; the resource was still made)
+        /// and warnings (the element was placed, e.g. truncated).
         problems: Vec<RowProblem>,
     },
     /// No resource could be made; the problems say why.
@@ -32,7 +35,8 @@ pub enum RowOutcome {
 }
 
 /// The deterministic id of a resource: the same project, type and identifier always give
-/// the same id, so a re-run updates rather than duplicates.
+/// the same id, so a re-run updates rather than duplicates, and a reference to a resource
+/// can be written before (or without) reading it.
 pub fn resource_id(namespace: &Uuid, resource_type: &str, system: &str, value: &str) -> String {
     Uuid::new_v5(
         namespace,
@@ -44,10 +48,15 @@ pub fn resource_id(namespace: &Uuid, resource_type: &str, system: &str, value: &
 /// Column positions of the mapping's columns in a snapshot.
 pub struct ColumnIndex {
     identifier: usize,
-    elements: Vec<usize>,
+    elements: Vec<Vec<usize>>,
 }
 
 impl ColumnIndex {
+    /// Each element's column positions, in spec order.
+    pub fn positions(&self) -> &[Vec<usize>] {
+        &self.elements
+    }
+
     /// Resolve the spec's columns against a snapshot's; the error names a missing column.
     pub fn resolve(mapping: &CompiledMapping, columns: &[String]) -> Result<Self, String> {
         let find = |name: &str| {
@@ -64,23 +73,108 @@ impl ColumnIndex {
             elements: mapping
                 .elements
                 .iter()
-                .map(|e| find(&e.column))
+                .map(|e| e.columns().into_iter().map(find).collect())
                 .collect::<Result<_, _>>()?,
         })
     }
 }
 
-fn run_chain(chain: &[Transform], raw: Option<&String>) -> Result<Value, (String, String)> {
-    let mut value = match raw {
+fn cell(row: &StagedRow, i: usize) -> Value {
+    match row.values.get(i).and_then(Option::as_ref) {
         Some(s) if !s.is_empty() => Value::Text(s.clone()),
         _ => Value::Missing,
-    };
+    }
+}
+
+/// The value an element's input gives before its transforms.
+pub fn input_value(element: &CompiledElement, cols: &[usize], row: &StagedRow) -> Value {
+    match &element.input {
+        Input::Column(_) => cell(row, cols[0]),
+        Input::Columns(_) => Value::List(cols.iter().map(|&i| cell(row, i)).collect()),
+        Input::Constant(Json::String(s)) => Value::Text(s.clone()),
+        Input::Constant(v) => Value::Json(v.clone()),
+    }
+}
+
+/// Run a chain; each step's output is handed to `seen` (the lineage view shows them).
+pub fn run_chain_traced(
+    chain: &[Transform],
+    start: Value,
+    notes: &mut Vec<Note>,
+    mut seen: impl FnMut(&Transform, &Value),
+) -> Result<Value, (String, String)> {
+    let mut value = start;
     for t in chain {
         value = t
-            .apply(value, &mut Vec::new())
+            .apply(value, notes)
             .map_err(|e| (t.rule().to_string(), e))?;
+        seen(t, &value);
     }
     Ok(value)
+}
+
+fn run_chain(
+    chain: &[Transform],
+    start: Value,
+    notes: &mut Vec<Note>,
+) -> Result<Value, (String, String)> {
+    run_chain_traced(chain, start, notes, |_, _| {})
+}
+
+/// One element's final value for a row, as the JSON to place (None: nothing to place).
+pub fn element_value(
+    element: &CompiledElement,
+    cols: &[usize],
+    row: &StagedRow,
+    namespace: &Uuid,
+    notes: &mut Vec<Note>,
+) -> Result<Option<Placed>, (String, String)> {
+    let value = run_chain(&element.chain, input_value(element, cols, row), notes)?;
+    to_placed(element, value, namespace)
+}
+
+/// A value ready for its place: plain JSON, or a choice type's JSON with its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placed {
+    Plain(Json),
+    Choice(String, Json),
+}
+
+impl Placed {
+    /// As JSON for people: a choice is `{"type": …, "value": …}`.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Placed::Plain(j) => j.clone(),
+            Placed::Choice(t, j) => json!({ "type": t, "value": j }),
+        }
+    }
+}
+
+/// Turn a chain's output into JSON for the element (a reference becomes
+/// `{"reference": "Type/id"}` from the referenced resource's business identifier).
+pub fn to_placed(
+    element: &CompiledElement,
+    value: Value,
+    namespace: &Uuid,
+) -> Result<Option<Placed>, (String, String)> {
+    let shape = |m: &str| ("element.shape".to_string(), m.to_string());
+    Ok(Some(match value {
+        Value::Missing => return Ok(None),
+        Value::List(_) => {
+            return Err(shape(
+                "several columns need a transform that combines them (template, join, datetime, …)",
+            ));
+        }
+        Value::Text(t) => match &element.reference {
+            Some(r) => {
+                let id = resource_id(namespace, &r.resource, &r.system, t.trim());
+                Placed::Plain(json!({ "reference": format!("{}/{id}", r.resource) }))
+            }
+            None => Placed::Plain(Json::String(t)),
+        },
+        Value::Json(j) => Placed::Plain(j),
+        Value::Choice(ty, j) => Placed::Choice(ty, j),
+    }))
 }
 
 pub fn convert_row(
@@ -91,9 +185,11 @@ pub fn convert_row(
 ) -> RowOutcome {
     let spec = &mapping.spec;
     let id_column = &spec.identifier.column;
+    let mut notes = Vec::new();
     let identifier_value = match run_chain(
         &mapping.identifier_chain,
-        row.values[index.identifier].as_ref(),
+        cell(row, index.identifier),
+        &mut notes,
     ) {
         Ok(Value::Text(v)) if !v.trim().is_empty() => v,
         Ok(_) => {
@@ -101,6 +197,7 @@ pub fn convert_row(
                 column: id_column.clone(),
                 rule: "identifier.missing".into(),
                 message: format!("no business identifier: column {id_column} is empty"),
+                severity: Severity::Error,
             }]);
         }
         Err((rule, reason)) => {
@@ -108,6 +205,7 @@ pub fn convert_row(
                 column: id_column.clone(),
                 rule,
                 message: format!("identifier column {id_column}: {reason}"),
+                severity: Severity::Error,
             }]);
         }
     };
@@ -125,78 +223,211 @@ pub fn convert_row(
         json!([{ "system": spec.identifier.system, "value": identifier_value }]),
     );
     let mut problems = Vec::new();
-    for (element, &col) in mapping.elements.iter().zip(&index.elements) {
-        match run_chain(&element.chain, row.values[col].as_ref()) {
-            Ok(Value::Missing) => {}
-            Ok(value) => {
-                if let Err(reason) = place(&mut resource, element.target, value) {
-                    problems.push(RowProblem {
-                        column: element.column.clone(),
-                        rule: "element.shape".into(),
-                        message: format!(
-                            "{} from column {}: {reason}",
-                            element.target.path(),
-                            element.column
-                        ),
-                    });
-                }
+    let mut problem = |element: &CompiledElement, rule: String, reason: &str, severity| {
+        let column = element.column_label();
+        let from = if column.is_empty() {
+            String::new()
+        } else {
+            format!(" from column {column}")
+        };
+        problems.push(RowProblem {
+            column,
+            rule,
+            message: format!("{}{from}: {reason}", element.target),
+            severity,
+        });
+    };
+    // Values from columns first, then constants, which only go where their parent is.
+    for pass in [false, true] {
+        for (element, cols) in mapping.elements.iter().zip(&index.elements) {
+            let constant = matches!(element.input, Input::Constant(_));
+            if constant != pass {
+                continue;
             }
-            Err((rule, reason)) => problems.push(RowProblem {
-                column: element.column.clone(),
-                rule,
-                message: format!(
-                    "{} from column {}: {reason}",
-                    element.target.path(),
-                    element.column
-                ),
-            }),
+            let mut notes = Vec::new();
+            let placed = element_value(element, cols, row, namespace, &mut notes);
+            for n in notes {
+                problem(element, n.rule.to_string(), &n.message, Severity::Warning);
+            }
+            match placed {
+                Ok(None) => {}
+                Ok(Some(value)) => {
+                    if constant && !parent_exists(&resource, &element.steps) {
+                        continue;
+                    }
+                    if let Err(reason) = place(&mut resource, &element.steps, value) {
+                        problem(element, "element.shape".into(), &reason, Severity::Error);
+                    }
+                }
+                Err((rule, reason)) => problem(element, rule, &reason, Severity::Error),
+            }
         }
     }
+    let mut resource = Json::Object(resource);
+    prune(&mut resource);
     RowOutcome::Converted {
         id,
         identifier_value,
-        resource: Json::Object(resource),
+        resource,
         problems,
     }
 }
 
-/// Put a value into its place in a Patient.
-fn place(
-    resource: &mut Map<String, Json>,
-    target: PatientElement,
-    value: Value,
-) -> Result<(), String> {
-    let text = |v: Value| match v {
-        Value::Text(t) => Ok(t),
-        _ => Err("expected text (add a transform that produces text)".to_string()),
+/// Whether everything above the last step already holds something.
+fn parent_exists(resource: &Map<String, Json>, steps: &[Step]) -> bool {
+    let Some((_, parents)) = steps.split_last() else {
+        return false;
     };
-    match target {
-        PatientElement::Name => {
-            let name = match value {
-                Value::Json(n) => n,
-                Value::Text(t) => json!({ "use": "official", "text": t }),
-                Value::Missing => return Ok(()),
-                _ => return Err("expected a split name or text".to_string()),
+    let mut node = resource;
+    for step in parents {
+        let next = match (node.get(&step.name), step.index) {
+            (Some(Json::Array(items)), Some(i)) => items.get(i),
+            (Some(v), None) => Some(v),
+            _ => None,
+        };
+        match next {
+            Some(Json::Object(m)) if !m.is_empty() => node = m,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Put a value at its path, creating objects and arrays on the way. Objects merge (a
+/// HumanName at `name[0]` and a constant at `name[0].use`); a JSON array given to a
+/// repeating element replaces it (`given` from a split).
+pub fn place(
+    resource: &mut Map<String, Json>,
+    steps: &[Step],
+    value: Placed,
+) -> Result<(), String> {
+    let Some((last, parents)) = steps.split_last() else {
+        return Err("empty target".into());
+    };
+    let mut node = resource;
+    for step in parents {
+        let slot = node.entry(step.name.clone()).or_insert_with(|| {
+            if step.index.is_some() {
+                Json::Array(vec![])
+            } else {
+                Json::Object(Map::new())
+            }
+        });
+        let target = match (slot, step.index) {
+            (Json::Array(items), Some(i)) => {
+                while items.len() <= i {
+                    items.push(Json::Object(Map::new()));
+                }
+                &mut items[i]
+            }
+            (v @ Json::Object(_), None) => v,
+            _ => return Err(format!("{} holds a value of another shape", step.name)),
+        };
+        node = match target {
+            Json::Object(m) => m,
+            _ => return Err(format!("{} holds a value of another shape", step.name)),
+        };
+    }
+    let (key, value) = match (value, last.choice) {
+        (Placed::Choice(ty, v), true) => (format!("{}{}", last.name, upper_first(&ty)), v),
+        (Placed::Plain(v), true) => match &v {
+            Json::String(s) if looks_like_date_time(s) => (format!("{}DateTime", last.name), v),
+            Json::String(_) => (format!("{}String", last.name), v),
+            Json::Bool(_) => (format!("{}Boolean", last.name), v),
+            _ => {
+                return Err(format!(
+                    "{}[x] needs a typed value (a transform such as quantity or coding)",
+                    last.name
+                ));
+            }
+        },
+        (Placed::Choice(ty, _), false) => {
+            return Err(format!(
+                "a {ty} value for {}, which is not a choice element",
+                last.name
+            ));
+        }
+        (Placed::Plain(v), false) => (last.name.clone(), v),
+    };
+    match last.index {
+        Some(i) => {
+            let slot = node
+                .entry(key.clone())
+                .or_insert_with(|| Json::Array(vec![]));
+            let Json::Array(items) = slot else {
+                return Err(format!("{key} holds a value of another shape"));
             };
-            resource.insert("name".into(), json!([name]));
+            match value {
+                Json::Array(all) => *items = all,
+                v => {
+                    while items.len() <= i {
+                        items.push(Json::Object(Map::new()));
+                    }
+                    merge(&mut items[i], v);
+                }
+            }
         }
-        PatientElement::BirthDate => {
-            resource.insert("birthDate".into(), json!(text(value)?));
-        }
-        PatientElement::Gender => {
-            resource.insert("gender".into(), json!(text(value)?));
-        }
-        PatientElement::Phone => {
-            resource.insert(
-                "telecom".into(),
-                json!([{ "system": "phone", "value": text(value)? }]),
-            );
-        }
-        PatientElement::PostalCode => {
-            resource.insert("address".into(), json!([{ "postalCode": text(value)? }]));
+        None => {
+            let slot = node.entry(key).or_insert(Json::Null);
+            merge(slot, value);
         }
     }
     Ok(())
+}
+
+fn merge(slot: &mut Json, value: Json) {
+    match (slot, value) {
+        (Json::Object(old), Json::Object(new)) => {
+            for (k, v) in new {
+                old.insert(k, v);
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn looks_like_date_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b.len() == 10 || b[10] == b'T')
+}
+
+/// Drop empty objects and arrays left by padding (`telecom[1]` set without `telecom[0]`).
+fn prune(v: &mut Json) {
+    match v {
+        Json::Object(m) => {
+            for x in m.values_mut() {
+                prune(x);
+            }
+            m.retain(|_, x| !is_empty(x));
+        }
+        Json::Array(a) => {
+            for x in a.iter_mut() {
+                prune(x);
+            }
+            a.retain(|x| !is_empty(x));
+        }
+        _ => {}
+    }
+}
+
+fn is_empty(v: &Json) -> bool {
+    match v {
+        Json::Object(m) => m.is_empty(),
+        Json::Array(a) => a.is_empty(),
+        Json::Null => true,
+        _ => false,
+    }
 }
 
 #[cfg(test)]

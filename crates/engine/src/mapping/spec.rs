@@ -1,15 +1,24 @@
-//! The mapping spec: a TOML file that says which legacy column, through which transform
-//! chain, fills which element of a FHIR R4 resource. Format documented in
-//! `docs/mapping-spec.md`; specs are stored in the project, versioned by name.
+//! The mapping spec: a TOML file that says, for one legacy source and one FHIR R4 resource
+//! type, which element gets which source expression through which transform chain, and
+//! what the resource's business identifier is. Format documented in
+//! `docs/mapping-spec.md` (JSON Schema: `docs/mapping-spec.schema.json`); specs are
+//! stored in the project, versioned by name.
+//!
+//! Targets are element paths checked against the R4 structure ([`crate::fhir::resolve`]),
+//! so any resource type is a matter of a spec: `name`, `telecom[1].value`,
+//! `participant[0].actor`, `value[x]`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use ts_rs::TS;
 
-use crate::mapping::transforms::{Transform, TransformSpec};
+use crate::fhir::{self, Step};
+use crate::mapping::transforms::{Env, Transform, TransformSpec};
 
-/// The spec format this Cutover reads.
-pub const FORMAT: u32 = 1;
+/// The spec format this Cutover writes; format 1 (Patient only) is still read.
+pub const FORMAT: u32 = 2;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct MappingSpec {
     pub format: u32,
@@ -17,68 +26,68 @@ pub struct MappingSpec {
     pub name: String,
     /// The source whose current snapshot is converted.
     pub source: String,
-    /// The FHIR resource type produced, e.g. `Patient`.
+    /// The FHIR R4 resource type produced, e.g. `Patient`, `Appointment`.
     pub resource: String,
     pub identifier: IdentifierSpec,
-    #[serde(default, rename = "element")]
+    #[serde(default, rename = "element", skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<ElementSpec>,
 }
 
 /// The business identifier: it makes each resource findable (and each push idempotent).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct IdentifierSpec {
     pub system: String,
     pub column: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(type = "Array<unknown>")]
     pub transforms: Vec<TransformSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// One target element and where its value comes from: one column, several columns
+/// (combined by a transform), or a constant `value`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ElementSpec {
     pub target: String,
-    pub column: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub column: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// A constant (text, number or boolean). Placed only where the element's parent
+    /// exists: `telecom[0].system = "phone"` appears only beside a phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "string | number | boolean", optional)]
+    pub value: Option<Json>,
+    /// The value is another converted resource's business identifier: the element
+    /// becomes a reference to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reference: Option<ReferenceSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(type = "Array<unknown>")]
     pub transforms: Vec<TransformSpec>,
 }
 
-/// The elements of `Patient` this version can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatientElement {
-    Name,
-    BirthDate,
-    Gender,
-    Phone,
-    PostalCode,
+/// Which resource a reference points to, by that resource's business identifier.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSpec {
+    pub resource: String,
+    /// The identifier system of the referenced resource's mapping.
+    pub system: String,
 }
 
-impl PatientElement {
-    pub const ALL: [(&'static str, PatientElement); 5] = [
-        ("name", PatientElement::Name),
-        ("birthDate", PatientElement::BirthDate),
-        ("gender", PatientElement::Gender),
-        ("telecom.phone", PatientElement::Phone),
-        ("address.postalCode", PatientElement::PostalCode),
-    ];
-
-    pub fn parse(target: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .find(|(n, _)| *n == target)
-            .map(|(_, e)| *e)
-    }
-
-    pub fn path(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, e)| *e == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
-    }
+/// Where an element's value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Column(String),
+    Columns(Vec<String>),
+    Constant(Json),
 }
 
-/// A spec checked and compiled: transforms resolved, targets known.
+/// A spec checked and compiled: transforms resolved, targets checked against R4.
 #[derive(Debug, Clone)]
 pub struct CompiledMapping {
     pub spec: MappingSpec,
@@ -88,23 +97,109 @@ pub struct CompiledMapping {
 
 #[derive(Debug, Clone)]
 pub struct CompiledElement {
-    pub target: PatientElement,
-    pub column: String,
+    pub target: String,
+    pub steps: Vec<Step>,
+    pub input: Input,
     pub chain: Vec<Transform>,
+    pub reference: Option<ReferenceSpec>,
+}
+
+impl CompiledElement {
+    /// The legacy columns the element reads.
+    pub fn columns(&self) -> Vec<&str> {
+        match &self.input {
+            Input::Column(c) => vec![c.as_str()],
+            Input::Columns(cs) => cs.iter().map(String::as_str).collect(),
+            Input::Constant(_) => vec![],
+        }
+    }
+
+    /// The column a problem with this element is filed under.
+    pub fn column_label(&self) -> String {
+        match &self.input {
+            Input::Column(c) => c.clone(),
+            Input::Columns(cs) => cs.join("+"),
+            Input::Constant(_) => String::new(),
+        }
+    }
+}
+
+/// Format 1 targets, as paths.
+const FORMAT_1_TARGETS: [(&str, &str); 5] = [
+    ("name", "name[0]"),
+    ("birthDate", "birthDate"),
+    ("gender", "gender"),
+    ("telecom.phone", "telecom[0].value"),
+    ("address.postalCode", "address[0].postalCode"),
+];
+
+/// A format 1 spec in format 2 terms (a phone gets its `system`).
+fn upgrade(mut spec: MappingSpec) -> Result<MappingSpec, String> {
+    if spec.resource != "Patient" {
+        return Err(format!(
+            "resource '{}' is not supported in format 1 (use format 2)",
+            spec.resource
+        ));
+    }
+    let mut elements = Vec::new();
+    for (i, mut el) in spec.elements.into_iter().enumerate() {
+        let Some((_, path)) = FORMAT_1_TARGETS.iter().find(|(old, _)| *old == el.target) else {
+            let known: Vec<&str> = FORMAT_1_TARGETS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "element {} ({}): unknown Patient target (known: {})",
+                i + 1,
+                el.target,
+                known.join(", ")
+            ));
+        };
+        let phone = el.target == "telecom.phone";
+        el.target = path.to_string();
+        elements.push(el);
+        if phone {
+            elements.push(ElementSpec {
+                target: "telecom[0].system".into(),
+                column: None,
+                columns: vec![],
+                value: Some(Json::from("phone")),
+                reference: None,
+                transforms: vec![],
+            });
+        }
+    }
+    spec.elements = elements;
+    spec.format = FORMAT;
+    Ok(spec)
+}
+
+fn is_uri(s: &str) -> bool {
+    s.starts_with("urn:") || s.starts_with("http://") || s.starts_with("https://")
 }
 
 /// Parse and check a spec. The error is a sentence naming what is wrong.
 pub fn compile(text: &str) -> Result<CompiledMapping, String> {
+    compile_with(text, &Env::default())
+}
+
+/// [`compile`] with a fixed environment (today's date, …).
+pub fn compile_with(text: &str, env: &Env) -> Result<CompiledMapping, String> {
     let spec: MappingSpec = toml::from_str(text).map_err(|e| e.to_string())?;
-    if spec.format != FORMAT {
+    compile_spec(spec, env)
+}
+
+/// Check and compile a spec already parsed (the app edits specs as JSON).
+pub fn compile_spec(spec: MappingSpec, env: &Env) -> Result<CompiledMapping, String> {
+    let spec = match spec.format {
+        1 => upgrade(spec)?,
+        FORMAT => spec,
+        other => {
+            return Err(format!(
+                "format {other} is not supported (this Cutover reads formats 1 and {FORMAT})"
+            ));
+        }
+    };
+    if !fhir::is_resource_type(&spec.resource) {
         return Err(format!(
-            "format {} is not supported (this Cutover reads format {FORMAT})",
-            spec.format
-        ));
-    }
-    if spec.resource != "Patient" {
-        return Err(format!(
-            "resource '{}' is not supported yet (supported: Patient)",
+            "resource '{}' is not an R4 resource type",
             spec.resource
         ));
     }
@@ -112,35 +207,65 @@ pub fn compile(text: &str) -> Result<CompiledMapping, String> {
         return Err("name and source must not be empty".to_string());
     }
     let sys = &spec.identifier.system;
-    if !(sys.starts_with("urn:") || sys.starts_with("http://") || sys.starts_with("https://")) {
+    if !is_uri(sys) {
         return Err(format!(
             "identifier.system '{sys}' must be a URI (urn:oid:…, urn:uuid:… or http(s)://…)"
         ));
     }
-    let env = crate::mapping::transforms::Env::default();
     let chain = |list: &[TransformSpec], at: &str| -> Result<Vec<Transform>, String> {
         list.iter()
-            .map(|t| Transform::from_spec(t, &env).map_err(|e| format!("{at}: {e}")))
+            .map(|t| Transform::from_spec(t, env).map_err(|e| format!("{at}: {e}")))
             .collect()
     };
     let identifier_chain = chain(&spec.identifier.transforms, "identifier")?;
-    let mut elements = Vec::new();
+    let mut elements: Vec<CompiledElement> = Vec::new();
     for (i, el) in spec.elements.iter().enumerate() {
         let at = format!("element {} ({})", i + 1, el.target);
-        let target = PatientElement::parse(&el.target).ok_or_else(|| {
-            let known: Vec<&str> = PatientElement::ALL.iter().map(|(n, _)| *n).collect();
-            format!("{at}: unknown Patient target (known: {})", known.join(", "))
-        })?;
-        if elements
-            .iter()
-            .any(|e: &CompiledElement| e.target == target)
-        {
+        let steps = fhir::resolve(&spec.resource, &el.target).map_err(|e| format!("{at}: {e}"))?;
+        let input = match (&el.column, el.columns.as_slice(), &el.value) {
+            (Some(c), [], None) => Input::Column(c.clone()),
+            (None, [_, ..], None) => Input::Columns(el.columns.clone()),
+            (None, [], Some(v)) if v.is_string() || v.is_number() || v.is_boolean() => {
+                Input::Constant(v.clone())
+            }
+            (None, [], Some(_)) => {
+                return Err(format!("{at}: value must be text, a number or true/false"));
+            }
+            _ => {
+                return Err(format!(
+                    "{at}: give exactly one of column, columns or value"
+                ));
+            }
+        };
+        if let Some(r) = &el.reference {
+            if !fhir::is_resource_type(&r.resource) {
+                return Err(format!(
+                    "{at}: reference to '{}', not an R4 resource type",
+                    r.resource
+                ));
+            }
+            if !is_uri(&r.system) {
+                return Err(format!(
+                    "{at}: reference system '{}' must be a URI",
+                    r.system
+                ));
+            }
+            if matches!(input, Input::Constant(_)) {
+                return Err(format!("{at}: a reference reads a column, not a value"));
+            }
+            if steps.last().is_some_and(|s| s.type_name != "Reference") {
+                return Err(format!("{at}: a reference needs a Reference element"));
+            }
+        }
+        if elements.iter().any(|e| e.target == el.target) {
             return Err(format!("{at}: target mapped twice"));
         }
         elements.push(CompiledElement {
-            target,
-            column: el.column.clone(),
+            target: el.target.clone(),
+            steps,
+            input,
             chain: chain(&el.transforms, &at)?,
+            reference: el.reference.clone(),
         });
     }
     Ok(CompiledMapping {
@@ -150,12 +275,41 @@ pub fn compile(text: &str) -> Result<CompiledMapping, String> {
     })
 }
 
+/// The spec as TOML text (what is stored, exported and diffed).
+pub fn to_toml(spec: &MappingSpec) -> Result<String, String> {
+    toml::to_string_pretty(spec).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn format_1_specs_are_read_as_format_2() {
+        let v1 = GOOD.replace("format = 2", "format = 1").replace(
+            "[[element]]\ntarget = \"gender\"",
+            "[[element]]\ntarget = \"telecom.phone\"\ncolumn = \"PHONE\"\n\n[[element]]\ntarget = \"gender\"",
+        );
+        let m = compile(&v1).unwrap();
+        let targets: Vec<&str> = m.elements.iter().map(|e| e.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            ["name[0]", "telecom[0].value", "telecom[0].system", "gender"]
+        );
+        assert_eq!(m.elements[2].input, Input::Constant(Json::from("phone")));
+    }
+
+    #[test]
+    fn a_spec_round_trips_through_toml_and_json() {
+        let m = compile(GOOD).unwrap();
+        let again = compile(&to_toml(&m.spec).unwrap()).unwrap();
+        assert_eq!(again.spec, m.spec);
+        let json = serde_json::to_string(&m.spec).unwrap();
+        assert_eq!(serde_json::from_str::<MappingSpec>(&json).unwrap(), m.spec);
+    }
+
     const GOOD: &str = r#"
-format = 1
+format = 2
 name = "patients"
 source = "patients"
 resource = "Patient"
@@ -179,7 +333,8 @@ transforms = ["trim", "upper", { map = { M = "male", F = "female" }, otherwise =
     fn a_good_spec_compiles() {
         let m = compile(GOOD).unwrap();
         assert_eq!(m.elements.len(), 2);
-        assert_eq!(m.elements[0].target, PatientElement::Name);
+        assert_eq!(m.elements[0].target, "name");
+        assert_eq!(m.elements[0].steps[0].index, Some(0));
         assert_eq!(m.elements[1].chain.len(), 3);
     }
 
@@ -187,15 +342,24 @@ transforms = ["trim", "upper", { map = { M = "male", F = "female" }, otherwise =
     fn bad_specs_say_what_is_wrong() {
         let cases = [
             (
-                GOOD.replace("format = 1", "format = 2"),
-                "format 2 is not supported",
+                GOOD.replace("format = 2", "format = 3"),
+                "format 3 is not supported",
             ),
             (
-                GOOD.replace("\"Patient\"", "\"Appointment\""),
-                "resource 'Appointment' is not supported",
+                GOOD.replace("\"Patient\"", "\"Patientt\""),
+                "resource 'Patientt' is not an R4 resource type",
             ),
             (
                 GOOD.replace("target = \"gender\"", "target = \"sex\""),
+                "element 2 (sex): 'sex': Patient has no element 'sex'",
+            ),
+            (
+                GOOD.replace("column = \"SEX\"", "column = \"SEX\"\nvalue = \"x\""),
+                "give exactly one of column, columns or value",
+            ),
+            (
+                GOOD.replace("format = 2", "format = 1")
+                    .replace("target = \"gender\"", "target = \"sex\""),
                 "element 2 (sex): unknown Patient target",
             ),
             (
