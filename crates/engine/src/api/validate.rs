@@ -11,7 +11,7 @@ use crate::api::{Cancel, Ctx, ProgressSink, Throttled};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::findings;
 use crate::mapping::spec::compile;
-use crate::validate::check_patient;
+use crate::validate::check_resource;
 
 pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<ValidateSummary> {
     let today = ctx.clock.now().date_naive();
@@ -54,6 +54,8 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
     let mut throttle = Throttled::new(progress, Stage::Validate, "resources", Some(total));
     let (mut checked, mut valid) = (0i64, 0i64);
     let mut by_rule: HashMap<&'static str, i64> = HashMap::new();
+    // Ensure the R4 schema is compiled before the transaction's loop (first use ~1 s).
+    let _ = crate::fhir::check(&serde_json::json!({"resourceType": "Patient"}));
     let mut findings_written = 0;
     {
         let mut select = tx
@@ -62,6 +64,9 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
         let mut update = tx
             .prepare("UPDATE resource SET valid = ?1 WHERE id = ?2")
             .ctx("preparing update")?;
+        let mut exists_stmt = tx
+            .prepare("SELECT 1 FROM resource WHERE id = ?1 AND resource_type = ?2")
+            .ctx("preparing reference check")?;
         let mut writers: HashMap<(i64, i64), findings::Writer> = HashMap::new();
         let mut rows = select.query([]).ctx("reading resources")?;
         while let Some(r) = rows.next().ctx("reading resources")? {
@@ -76,7 +81,12 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
             let resource: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
                 EngineError::Internal(format!("stored resource {id} is not JSON: {e}"))
             })?;
-            let violations = check_patient(&resource, today);
+            let mut exists = |reference: &str| -> bool {
+                let id = reference.split('/').nth(1).unwrap_or("");
+                let rt = reference.split('/').next().unwrap_or("");
+                exists_stmt.query_row((id, rt), |_| Ok(())).is_ok()
+            };
+            let violations = check_resource(&resource, today, &mut exists);
             checked += 1;
             if violations.is_empty() {
                 valid += 1;
@@ -94,7 +104,7 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
                 for v in violations {
                     let column = columns
                         .get(&mapping_id)
-                        .and_then(|c| c.get(v.element))
+                        .and_then(|c| c.get(v.element.as_str()))
                         .map(String::as_str);
                     writer.add_at(v.severity, Some(&id), row, line, column, v.rule, &v.message)?;
                     *by_rule.entry(v.rule).or_default() += 1;

@@ -1,5 +1,9 @@
 //! Validation: rules that converted resources must pass before they may be pushed.
 //! A rule names the element it checked; the caller maps elements back to legacy columns.
+//!
+//! Every resource is checked against the R4 schema (`fhir.schema`, see [`crate::fhir`])
+//! and its references must point to converted resources (`reference.unresolved`);
+//! Patients also get the migration's own rules ([`check_patient`]).
 
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value as Json;
@@ -9,8 +13,8 @@ use crate::api::dto::Severity;
 /// One rule broken by one resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
-    /// The FHIR element, as named in mapping specs (`birthDate`, `name`, …).
-    pub element: &'static str,
+    /// The top-level FHIR element (`birthDate`, `name`, …).
+    pub element: String,
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
@@ -21,12 +25,96 @@ const GENDERS: [&str; 4] = ["male", "female", "other", "unknown"];
 /// Oldest plausible age, in years.
 const MAX_AGE: i32 = 120;
 
-fn violation(element: &'static str, rule: &'static str, message: impl Into<String>) -> Violation {
+fn violation(element: &str, rule: &'static str, message: impl Into<String>) -> Violation {
     Violation {
-        element,
+        element: element.to_string(),
         rule,
         severity: Severity::Error,
         message: message.into(),
+    }
+}
+
+/// Check any converted resource: the R4 schema, references to other converted resources
+/// (`exists` says whether a `Type/id` was converted), and the Patient rules for Patients.
+/// A schema issue on an element a Patient rule already flagged is not repeated.
+pub fn check_resource(
+    resource: &Json,
+    today: NaiveDate,
+    exists: &mut dyn FnMut(&str) -> bool,
+) -> Vec<Violation> {
+    let mut out = if resource["resourceType"] == "Patient" {
+        check_patient(resource, today)
+    } else {
+        Vec::new()
+    };
+    for issue in crate::fhir::check(resource) {
+        let element = issue
+            .path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        if out.iter().any(|v| v.element == element) {
+            continue;
+        }
+        let at = if issue.path.is_empty() {
+            "resource".to_string()
+        } else {
+            issue.path
+        };
+        out.push(violation(
+            &element,
+            "fhir.schema",
+            format!("{at}: {}", issue.message),
+        ));
+    }
+    let mut refs = Vec::new();
+    references(resource, "", &mut refs);
+    for (path, target) in refs {
+        if !exists(&target) {
+            let element = path.split(['.', '[']).next().unwrap_or("").to_string();
+            out.push(violation(
+                &element,
+                "reference.unresolved",
+                format!(
+                    "{path} refers to a {} that was not converted",
+                    target.split('/').next().unwrap_or("resource")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Every `reference` value (`Type/id`) in a resource, with the path where it is.
+fn references(v: &Json, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Json::Object(m) => {
+            for (k, x) in m {
+                if k == "reference" {
+                    if let Some(r) = x.as_str()
+                        && r.split('/').count() == 2
+                        && !r.starts_with('#')
+                    {
+                        out.push((path.to_string(), r.to_string()));
+                    }
+                } else if k != "contained" {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    references(x, &p, out);
+                }
+            }
+        }
+        Json::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                references(x, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -182,5 +270,53 @@ mod tests {
             let rules: Vec<&str> = check_patient(&p, today()).iter().map(|v| v.rule).collect();
             assert_eq!(rules, expected, "{what}");
         }
+    }
+
+    #[test]
+    fn any_resource_gets_the_schema_and_its_references_checked() {
+        let appt = json!({
+            "resourceType": "Appointment", "status": "booked",
+            "start": "2024-03-10T09:30:00-04:00",
+            "participant": [
+                {"actor": {"reference": "Patient/p1"}, "status": "accepted"},
+                {"actor": {"reference": "Practitioner/x9"}, "status": "accepted"}
+            ]
+        });
+        let mut exists = |r: &str| r == "Patient/p1";
+        let v = check_resource(&appt, today(), &mut exists);
+        let got: Vec<(&str, &str)> = v.iter().map(|v| (v.element.as_str(), v.rule)).collect();
+        assert_eq!(got, [("participant", "reference.unresolved")]);
+        assert!(
+            v[0].message
+                .starts_with("participant[1].actor refers to a Practitioner"),
+            "{}",
+            v[0].message
+        );
+
+        let mut broken = appt.clone();
+        broken["status"] = json!("kinda-booked");
+        broken["start"] = json!("10 March");
+        let mut all = |_: &str| true;
+        let rules: Vec<(String, &str)> = check_resource(&broken, today(), &mut all)
+            .into_iter()
+            .map(|v| (v.element, v.rule))
+            .collect();
+        assert!(
+            rules.contains(&("status".into(), "fhir.schema")),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&("start".into(), "fhir.schema")),
+            "{rules:?}"
+        );
+
+        // A Patient's bad gender is reported once, by the Patient rule.
+        let mut p = good();
+        p["gender"] = json!("F");
+        let rules: Vec<&str> = check_resource(&p, today(), &mut all)
+            .iter()
+            .map(|v| v.rule)
+            .collect();
+        assert_eq!(rules, ["code.gender"]);
     }
 }
