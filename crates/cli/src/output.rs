@@ -443,10 +443,11 @@ pub fn profile_text(p: &SnapshotProfile, source: &str, cached: bool) -> String {
 
 pub fn crosswalk_loaded_text(s: &CrosswalkSummary) -> String {
     let mut out = vec![format!(
-        "Loaded crosswalk '{}' from {}: {} codes, key {}, columns {}{}",
+        "Loaded crosswalk '{}' from {}: {} code{}, key {}, columns {}{}",
         s.name,
         s.file_name,
         s.rows,
+        if s.rows == 1 { "" } else { "s" },
         s.key_column,
         s.columns.join(", "),
         if s.ignore_case {
@@ -456,7 +457,11 @@ pub fn crosswalk_loaded_text(s: &CrosswalkSummary) -> String {
         }
     )];
     if !s.problems.is_empty() {
-        out.push(format!("{} problems:", s.problems.len()));
+        out.push(format!(
+            "{} problem{}:",
+            s.problems.len(),
+            if s.problems.len() == 1 { "" } else { "s" }
+        ));
         out.extend(s.problems.iter().map(|p| {
             format!(
                 "  line {}{}: {}",

@@ -68,6 +68,12 @@ pub fn read(path: &Path, spec: &ReadSpec<'_>) -> Result<CrosswalkFile> {
             "a crosswalk is a CSV (or other delimited text) or a workbook sheet",
         ));
     }
+    if spec.sheet.is_some() && format != FileFormat::Excel {
+        return Err(EngineError::bad_input(
+            &file_name,
+            "a sheet was named, but this is not a workbook",
+        ));
+    }
     let options = ReadOptions {
         format: Some(format),
         sheets: spec.sheet.map(|s| vec![s.to_string()]).unwrap_or_default(),
@@ -589,6 +595,13 @@ glu,2345-7,lower-case glucose,mg/dL
             "{err}"
         );
         assert!(err.to_string().contains("no key column 'CPT'"), "{err}");
+
+        let spec = ReadSpec {
+            sheet: Some("Labs"),
+            ..Default::default()
+        };
+        let err = read(&path, &spec).unwrap_err();
+        assert!(err.to_string().contains("not a workbook"), "{err}");
     }
 
     #[test]
