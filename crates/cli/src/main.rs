@@ -1,6 +1,7 @@
 //! The `cutover` command: the engine, headless. Parses arguments, calls one use case in
 //! `cutover_engine::api`, and prints the result for people or, with `--json`, as JSON Lines.
 
+mod crosswalk;
 mod output;
 
 use std::path::PathBuf;
@@ -168,6 +169,11 @@ enum Command {
     },
     /// Counts per pipeline stage.
     Status,
+    /// Crosswalks: tables that translate legacy codes (lab code → LOINC, sex code → FHIR).
+    Crosswalk {
+        #[command(subcommand)]
+        command: crosswalk::CrosswalkCommand,
+    },
 }
 
 fn parse_format(text: &str) -> Result<FileFormat, String> {
@@ -509,6 +515,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
             let s = api::status::pipeline(&ctx)?;
             out.result(&s, || output::status_text(&s));
         }
+        Command::Crosswalk { command } => crosswalk::run(&ctx, out, command)?,
     }
     Ok(())
 }

@@ -5,8 +5,9 @@ use std::io::{IsTerminal, Write};
 
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    ChangeKind, ColumnProfile, DiffPage, Finding, ImportPreview, Page, PipelineStatus,
-    ProgressEvent, SnapshotProfile, SourceSummary, ValidateSummary, ValueType,
+    ChangeKind, ColumnProfile, CoverageReport, CrosswalkEntries, CrosswalkSummary, DiffPage,
+    Finding, ImportPreview, Page, PipelineStatus, ProgressEvent, SnapshotProfile, SourceSummary,
+    ValidateSummary, ValueType,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -437,5 +438,141 @@ pub fn profile_text(p: &SnapshotProfile, source: &str, cached: bool) -> String {
             );
         }
     }
+    out.join("\n")
+}
+
+pub fn crosswalk_loaded_text(s: &CrosswalkSummary) -> String {
+    let mut out = vec![format!(
+        "Loaded crosswalk '{}' from {}: {} code{}, key {}, columns {}{}",
+        s.name,
+        s.file_name,
+        s.rows,
+        if s.rows == 1 { "" } else { "s" },
+        s.key_column,
+        s.columns.join(", "),
+        if s.ignore_case {
+            " (ignoring case)"
+        } else {
+            ""
+        }
+    )];
+    if !s.problems.is_empty() {
+        out.push(format!(
+            "{} problem{}:",
+            s.problems.len(),
+            if s.problems.len() == 1 { "" } else { "s" }
+        ));
+        out.extend(s.problems.iter().map(|p| {
+            format!(
+                "  line {}{}: {}",
+                p.line,
+                if p.column.is_empty() {
+                    String::new()
+                } else {
+                    format!(", column {}", p.column)
+                },
+                p.message
+            )
+        }));
+    }
+    out.join("\n")
+}
+
+pub fn crosswalks_table(all: &[CrosswalkSummary]) -> String {
+    if all.is_empty() {
+        return "No crosswalks yet: load one with `cutover crosswalk load FILE --name NAME`."
+            .to_string();
+    }
+    let headers = [
+        "crosswalk",
+        "key",
+        "columns",
+        "codes",
+        "problems",
+        "file",
+        "loaded at",
+    ]
+    .map(String::from);
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|s| {
+            vec![
+                format!(
+                    "{}{}",
+                    s.name,
+                    if s.ignore_case { " (any case)" } else { "" }
+                ),
+                s.key_column.clone(),
+                clip(&s.columns.join(", "), 40),
+                s.rows.to_string(),
+                s.problems.len().to_string(),
+                s.file_name.clone(),
+                s.loaded_at.clone(),
+            ]
+        })
+        .collect();
+    table(&headers, &rows)
+}
+
+pub fn crosswalk_entries_table(page: &CrosswalkEntries) -> String {
+    let mut headers = vec!["line".to_string(), clip(&page.key_column, 24)];
+    headers.extend(page.columns.iter().map(|c| clip(c, 24)));
+    let rows: Vec<Vec<String>> = page
+        .entries
+        .iter()
+        .map(|e| {
+            let mut cells = vec![e.line.to_string(), clip(&e.code, 24)];
+            cells.extend(e.values.iter().map(|v| clip(v, 40)));
+            cells
+        })
+        .collect();
+    format!(
+        "{}\ncodes {}–{} of {}",
+        table(&headers, &rows),
+        if page.entries.is_empty() {
+            0
+        } else {
+            page.offset + 1
+        },
+        page.offset + page.entries.len() as i64,
+        page.total
+    )
+}
+
+pub fn coverage_text(r: &CoverageReport) -> String {
+    let non_blank = r.rows - r.blank_rows;
+    let mut out = vec![
+        format!(
+            "crosswalk '{}' over {}.{} (snapshot {}): {} of {} codes mapped; {} of {} non-blank rows covered ({:.1}%), {} unmapped; {} blank rows",
+            r.crosswalk,
+            r.source,
+            r.column,
+            r.snapshot_seq,
+            r.mapped_codes,
+            r.distinct_codes,
+            r.mapped_rows,
+            non_blank,
+            r.rows_covered_percent,
+            r.unmapped_rows,
+            r.blank_rows
+        ),
+        String::new(),
+    ];
+    let mut headers = vec!["code".to_string(), "rows".to_string(), "mapped".to_string()];
+    headers.extend(r.columns.iter().map(|c| clip(c, 24)));
+    let rows: Vec<Vec<String>> = r
+        .values
+        .iter()
+        .map(|v| {
+            let mut cells = vec![
+                clip(&v.value, 24),
+                v.count.to_string(),
+                if v.mapped { "yes" } else { "NO" }.to_string(),
+            ];
+            cells.extend(v.values.iter().map(|x| clip(x, 32)));
+            cells
+        })
+        .collect();
+    out.push(table(&headers, &rows));
     out.join("\n")
 }

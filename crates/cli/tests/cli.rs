@@ -814,3 +814,132 @@ fn preview_shows_detected_settings_and_first_rows_without_a_project() {
     );
     assert_eq!(t["rows"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_crosswalk_covers_the_lab_codes_of_a_source_and_exports_as_a_concept_map() {
+    let p = new_project();
+    let loaded = json_ok(&[
+        "-p",
+        &p.path,
+        "crosswalk",
+        "load",
+        &fixture("crosswalks/lab_codes.csv"),
+        "--name",
+        "lab_codes",
+    ]);
+    assert_eq!(loaded["rows"], 13, "every code of lab_codes.csv is loaded");
+    assert_eq!(
+        loaded["key_column"], "TEST_CODE",
+        "the first column by default"
+    );
+    assert_eq!(
+        loaded["columns"],
+        serde_json::json!(["loinc", "display", "unit"])
+    );
+    assert_eq!(loaded["problems"], serde_json::json!([]));
+    json_ok(&["-p", &p.path, "import", &fixture("labs.csv")]);
+
+    let r = json_ok(&[
+        "-p",
+        &p.path,
+        "crosswalk",
+        "coverage",
+        "lab_codes",
+        "--source",
+        "labs",
+        "--column",
+        "TEST_CODE",
+    ]);
+    let figures: Vec<i64> = [
+        "rows",
+        "blank_rows",
+        "distinct_codes",
+        "mapped_codes",
+        "mapped_rows",
+        "unmapped_rows",
+    ]
+    .iter()
+    .map(|k| r[k].as_i64().unwrap())
+    .collect();
+    assert_eq!(
+        figures,
+        [40, 1, 13, 11, 35, 4],
+        "labs.csv: 40 rows, one blank code, 11 mapped codes over 35 rows, VITD and FERR unmapped"
+    );
+    assert!((r["rows_covered_percent"].as_f64().unwrap() - 35.0 * 100.0 / 39.0).abs() < 1e-9);
+    let unmapped: Vec<(&str, i64)> = r["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["mapped"] == false)
+        .map(|v| (v["value"].as_str().unwrap(), v["count"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(unmapped, [("VITD", 3), ("FERR", 1)], "most frequent first");
+    assert_eq!(r["values"][0]["value"], "GLU");
+    assert_eq!(r["values"][0]["count"], 6);
+    assert_eq!(
+        r["values"][1]["value"], "K",
+        "'K ' with a trailing space counts as K (5 rows)"
+    );
+    assert_eq!(r["values"][1]["count"], 5);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("lab_codes.conceptmap.json");
+    let written = json_ok(&[
+        "-p",
+        &p.path,
+        "crosswalk",
+        "conceptmap",
+        "lab_codes",
+        "--target-column",
+        "loinc",
+        "--display-column",
+        "display",
+        "--source-system",
+        "urn:cutover:legacy-lab",
+        "--target-system",
+        "http://loinc.org",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(written["elements"], 13);
+    let map: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(map["resourceType"], "ConceptMap");
+    assert_eq!(map["status"], "active");
+    let elements = map["group"][0]["element"].as_array().unwrap();
+    assert_eq!(elements.len(), 13, "one element per code");
+    let unmatched: Vec<&Value> = elements
+        .iter()
+        .filter(|e| e["target"][0]["equivalence"] == "unmatched")
+        .collect();
+    assert_eq!(unmatched.len(), 1, "MISC has no LOINC");
+    assert_eq!(unmatched[0]["code"], "MISC");
+    assert_eq!(unmatched[0]["target"][0].get("code"), None);
+
+    let listed = json_ok(&["-p", &p.path, "crosswalk", "list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let page = json_ok(&[
+        "-p",
+        &p.path,
+        "crosswalk",
+        "show",
+        "lab_codes",
+        "--limit",
+        "2",
+    ]);
+    assert_eq!(page["total"], 13);
+    assert_eq!(page["entries"][1]["code"], "NA");
+
+    let missing = json_err(&[
+        "-p",
+        &p.path,
+        "crosswalk",
+        "coverage",
+        "lab_codes",
+        "--source",
+        "labs",
+        "--column",
+        "CPT",
+    ]);
+    assert_eq!(missing["code"], "bad_input");
+}

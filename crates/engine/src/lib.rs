@@ -3,6 +3,7 @@
 //! No UI, no CLI parsing and no printing here: the faces call [`api`] and present results.
 
 pub mod api;
+pub mod crosswalk;
 pub mod error;
 pub mod fhir;
 mod findings;

@@ -284,6 +284,95 @@ format: string | null,
  */
 fits: number, };
 export type ValueType = "empty" | "boolean" | "integer" | "decimal" | "date" | "code" | "text";
+export type CrosswalkLoadRequest = { path: string, name: string, 
+/**
+ * The column holding the legacy code (default: the first column).
+ */
+key_column: string | null, 
+/**
+ * The workbook sheet to read (default: the first).
+ */
+sheet: string | null, 
+/**
+ * Match codes regardless of ASCII letter case (`glu` = `GLU`).
+ */
+ignore_case: boolean, };
+export type CrosswalkProblem = { line: number, column: string, message: string, };
+export type CrosswalkSummary = { name: string, key_column: string, 
+/**
+ * The other columns, in file order: what a code translates to.
+ */
+columns: Array<string>, 
+/**
+ * Codes loaded.
+ */
+rows: number, ignore_case: boolean, file_name: string, loaded_at: string, 
+/**
+ * Rows skipped (blank or repeated code) or kept with a caveat (ragged), at load.
+ */
+problems: Array<CrosswalkProblem>, };
+export type CrosswalkEntry = { code: string, 
+/**
+ * One value per column of the crosswalk (blank as "").
+ */
+values: Array<string>, 
+/**
+ * The line (or sheet row) of the file it came from.
+ */
+line: number, };
+export type CrosswalkEntries = { name: string, key_column: string, columns: Array<string>, total: number, offset: number, entries: Array<CrosswalkEntry>, };
+export type CoverageRequest = { crosswalk: string, source: string, column: string, 
+/**
+ * Snapshot number (default: the latest).
+ */
+snapshot: number | null, };
+export type CoverageValue = { value: string, 
+/**
+ * Rows with this code.
+ */
+count: number, 
+/**
+ * Whether the crosswalk has the code.
+ */
+mapped: boolean, 
+/**
+ * What it translates to, one per crosswalk column; empty when unmapped.
+ */
+values: Array<string>, };
+export type CoverageReport = { crosswalk: string, source: string, column: string, snapshot_seq: number, 
+/**
+ * The crosswalk's columns, naming `CoverageValue::values`.
+ */
+columns: Array<string>, rows: number, 
+/**
+ * Rows whose code is blank; not counted in any other figure.
+ */
+blank_rows: number, distinct_codes: number, mapped_codes: number, mapped_rows: number, unmapped_rows: number, 
+/**
+ * Mapped rows as a percentage of the non-blank rows (100 when there are none).
+ */
+rows_covered_percent: number, values: Array<CoverageValue>, };
+export type ConceptMapRequest = { crosswalk: string, 
+/**
+ * The column holding the target code (e.g. `loinc`).
+ */
+target_column: string, 
+/**
+ * The column holding the target's display text, if any.
+ */
+display_column: string | null, 
+/**
+ * The code system of the legacy codes (a URI).
+ */
+source_system: string, 
+/**
+ * The code system of the target codes, e.g. `http://loinc.org`.
+ */
+target_system: string, 
+/**
+ * The ConceptMap's canonical URL.
+ */
+url: string | null, };
 export type ErrorCode = "not_found" | "not_a_project" | "newer_schema" | "bad_input" | "io" | "cancelled" | "network" | "no_project" | "internal";
 export type ErrorDto = { code: ErrorCode, message: string, };
 export type MappingSpec = { format: number, 

@@ -722,3 +722,135 @@ pub struct ExportFile {
     #[ts(type = "number")]
     pub count: i64,
 }
+
+/// Load a crosswalk (a code translation table) from a CSV or workbook file. Loading
+/// under a name that exists replaces that crosswalk's entries.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, TS)]
+pub struct CrosswalkLoadRequest {
+    pub path: String,
+    pub name: String,
+    /// The column holding the legacy code (default: the first column).
+    pub key_column: Option<String>,
+    /// The workbook sheet to read (default: the first).
+    pub sheet: Option<String>,
+    /// Match codes regardless of ASCII letter case (`glu` = `GLU`).
+    #[serde(default)]
+    pub ignore_case: bool,
+}
+
+/// A row of a crosswalk file that was not loaded, or loaded with a caveat. Names the
+/// line and column, never the code.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct CrosswalkProblem {
+    #[ts(type = "number")]
+    pub line: i64,
+    pub column: String,
+    pub message: String,
+}
+
+/// A crosswalk in the project.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct CrosswalkSummary {
+    pub name: String,
+    pub key_column: String,
+    /// The other columns, in file order: what a code translates to.
+    pub columns: Vec<String>,
+    /// Codes loaded.
+    #[ts(type = "number")]
+    pub rows: i64,
+    pub ignore_case: bool,
+    pub file_name: String,
+    pub loaded_at: String,
+    /// Rows skipped (blank or repeated code) or kept with a caveat (ragged), at load.
+    pub problems: Vec<CrosswalkProblem>,
+}
+
+/// One code of a crosswalk and what it translates to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct CrosswalkEntry {
+    pub code: String,
+    /// One value per column of the crosswalk (blank as "").
+    pub values: Vec<String>,
+    /// The line (or sheet row) of the file it came from.
+    #[ts(type = "number")]
+    pub line: i64,
+}
+
+/// A page of a crosswalk's entries, in file order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct CrosswalkEntries {
+    pub name: String,
+    pub key_column: String,
+    pub columns: Vec<String>,
+    #[ts(type = "number")]
+    pub total: i64,
+    #[ts(type = "number")]
+    pub offset: i64,
+    pub entries: Vec<CrosswalkEntry>,
+}
+
+/// How well a crosswalk covers the codes in a source column.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, TS)]
+pub struct CoverageRequest {
+    pub crosswalk: String,
+    pub source: String,
+    pub column: String,
+    /// Snapshot number (default: the latest).
+    pub snapshot: Option<u32>,
+}
+
+/// One distinct (trimmed) legacy code of the source column.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct CoverageValue {
+    pub value: String,
+    /// Rows with this code.
+    #[ts(type = "number")]
+    pub count: i64,
+    /// Whether the crosswalk has the code.
+    pub mapped: bool,
+    /// What it translates to, one per crosswalk column; empty when unmapped.
+    pub values: Vec<String>,
+}
+
+/// Every distinct legacy code of a source column, most frequent first, with totals.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct CoverageReport {
+    pub crosswalk: String,
+    pub source: String,
+    pub column: String,
+    pub snapshot_seq: u32,
+    /// The crosswalk's columns, naming `CoverageValue::values`.
+    pub columns: Vec<String>,
+    #[ts(type = "number")]
+    pub rows: i64,
+    /// Rows whose code is blank; not counted in any other figure.
+    #[ts(type = "number")]
+    pub blank_rows: i64,
+    #[ts(type = "number")]
+    pub distinct_codes: i64,
+    #[ts(type = "number")]
+    pub mapped_codes: i64,
+    #[ts(type = "number")]
+    pub mapped_rows: i64,
+    #[ts(type = "number")]
+    pub unmapped_rows: i64,
+    /// Mapped rows as a percentage of the non-blank rows (100 when there are none).
+    pub rows_covered_percent: f64,
+    pub values: Vec<CoverageValue>,
+}
+
+/// Export a crosswalk as a FHIR R4 ConceptMap.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, TS)]
+pub struct ConceptMapRequest {
+    pub crosswalk: String,
+    /// The column holding the target code (e.g. `loinc`).
+    pub target_column: String,
+    /// The column holding the target's display text, if any.
+    pub display_column: Option<String>,
+    /// The code system of the legacy codes (a URI).
+    pub source_system: String,
+    /// The code system of the target codes, e.g. `http://loinc.org`.
+    pub target_system: String,
+    /// The ConceptMap's canonical URL.
+    pub url: Option<String>,
+}

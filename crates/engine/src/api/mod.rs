@@ -3,6 +3,7 @@
 //! never know who called them.
 
 pub mod bindings;
+pub mod crosswalk;
 pub mod diff;
 pub mod dto;
 pub mod import;

@@ -107,8 +107,34 @@ CREATE TABLE snapshot_profile (
 );
 "#;
 
+/// Version 3: crosswalks (code translation tables, see `crate::crosswalk`). `columns` is
+/// a JSON array of the non-key column names, in file order; each entry's `values_json` is
+/// a JSON array of strings aligned with it. `code` is the key, trimmed; with
+/// `ignore_case`, no two codes of a crosswalk differ only in ASCII letter case.
+/// `problems` is the load's problems as JSON (line, column, message; never codes).
+const V3: &str = r#"
+CREATE TABLE crosswalk (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    key_column  TEXT NOT NULL,
+    columns     TEXT NOT NULL,
+    ignore_case INTEGER NOT NULL DEFAULT 0,
+    file_name   TEXT NOT NULL,
+    loaded_at   TEXT NOT NULL,
+    row_count   INTEGER NOT NULL,
+    problems    TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE crosswalk_entry (
+    crosswalk_id INTEGER NOT NULL REFERENCES crosswalk(id),
+    code         TEXT NOT NULL,
+    values_json  TEXT NOT NULL,
+    line         INTEGER NOT NULL,
+    PRIMARY KEY (crosswalk_id, code)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, in order; `MIGRATIONS[i]` upgrades version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -192,5 +218,57 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    /// A project file as Cutover with schema version 2 wrote it: version 1 plus a cached
+    /// profile.
+    fn v2_project(path: &Path) {
+        v1_project(path);
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(V2).unwrap();
+        conn.execute(
+            "INSERT INTO snapshot_profile VALUES (1, 1, '2025-01-02T00:00:00Z', '{}')",
+            [],
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+    }
+
+    #[test]
+    fn a_version_2_project_gains_empty_crosswalk_tables_and_keeps_its_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.cutover");
+        v2_project(&path);
+
+        let conn = crate::store::open(&path).unwrap();
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 3);
+        let counts: (i64, i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM crosswalk), (SELECT count(*) FROM crosswalk_entry),
+                        (SELECT count(*) FROM snapshot_profile)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            counts,
+            (0, 0, 1),
+            "crosswalk tables exist and are empty; the cached profile is kept"
+        );
+        conn.execute(
+            "INSERT INTO crosswalk (name, key_column, columns, file_name, loaded_at, row_count)
+             VALUES ('sex', 'CODE', '[\"fhir\"]', 'sex.csv', '2025-01-03T00:00:00Z', 0)",
+            [],
+        )
+        .unwrap();
+        let duplicate = conn.execute(
+            "INSERT INTO crosswalk (name, key_column, columns, file_name, loaded_at, row_count)
+             VALUES ('sex', 'CODE', '[]', 'other.csv', '2025-01-03T00:00:00Z', 0)",
+            [],
+        );
+        assert!(duplicate.is_err(), "crosswalk names are unique");
     }
 }
