@@ -3,6 +3,7 @@
 
 mod crosswalk;
 mod output;
+mod studio;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -174,6 +175,27 @@ enum Command {
         #[command(subcommand)]
         command: crosswalk::CrosswalkCommand,
     },
+    /// Mappings in the project: show a version's spec, export it, compare versions, and
+    /// preview a spec file on sample rows.
+    Mapping {
+        #[command(subcommand)]
+        command: studio::MappingCommand,
+    },
+    /// Where a converted resource's values came from: snapshot row, mapping version, each
+    /// element's legacy values and transforms. Shows patient data: a clinical view.
+    Lineage {
+        resource_id: String,
+        /// Only this element (a target path or its start, e.g. birthDate, name).
+        #[arg(long)]
+        element: Option<String>,
+    },
+    /// Write converted resources as FHIR NDJSON, one file per type, with manifest.json.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The elements of a FHIR R4 resource or data type (mapping targets).
+    Targets { type_name: String },
 }
 
 fn parse_format(text: &str) -> Result<FileFormat, String> {
@@ -226,6 +248,9 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
             format!("Created project '{}' at {}", info.name, info.path)
         });
         return Ok(());
+    }
+    if let Command::Targets { type_name } = &cli.command {
+        return studio::targets(out, type_name);
     }
     // A preview reads the file only; it needs no project.
     let needs_project = !matches!(&cli.command, Command::Import { preview: true, .. });
@@ -516,6 +541,13 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
             out.result(&s, || output::status_text(&s));
         }
         Command::Crosswalk { command } => crosswalk::run(&ctx, out, command)?,
+        Command::Mapping { command } => studio::mapping(&ctx, out, command)?,
+        Command::Lineage {
+            resource_id,
+            element,
+        } => studio::lineage(&ctx, out, &resource_id, element.as_deref())?,
+        Command::Export { out: dir } => studio::export(&ctx, out, &dir, &progress, &cancel)?,
+        Command::Targets { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

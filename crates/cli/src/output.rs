@@ -16,6 +16,11 @@ pub struct Out {
     json: bool,
 }
 
+/// Print a line to stdout; a closed pipe (`cutover … | head`) is not an error.
+fn say(text: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
 impl Out {
     pub fn new(json: bool) -> Self {
         Out { json }
@@ -23,15 +28,15 @@ impl Out {
 
     pub fn result<T: Serialize>(&self, data: &T, human: impl FnOnce() -> String) {
         if self.json {
-            println!("{}", json!({ "type": "result", "data": data }));
+            say(json!({ "type": "result", "data": data }));
         } else {
-            println!("{}", human());
+            say(human());
         }
     }
 
     pub fn error(&self, e: &EngineError) {
         if self.json {
-            println!("{}", json!({ "type": "error", "data": e.to_dto() }));
+            say(json!({ "type": "error", "data": e.to_dto() }));
         } else {
             eprintln!("error: {e}");
         }
@@ -44,7 +49,7 @@ impl Out {
         let tty = std::io::stderr().is_terminal();
         move |ev: ProgressEvent| {
             if json {
-                println!("{}", json!({ "type": "progress", "data": ev }));
+                say(json!({ "type": "progress", "data": ev }));
             } else if tty {
                 let pct = ev
                     .total
@@ -58,7 +63,7 @@ impl Out {
     }
 }
 
-fn clip(text: &str, width: usize) -> String {
+pub fn clip(text: &str, width: usize) -> String {
     let one_line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -72,7 +77,7 @@ fn clip(text: &str, width: usize) -> String {
     }
 }
 
-fn table(headers: &[String], rows: &[Vec<String>]) -> String {
+pub fn table(headers: &[String], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {

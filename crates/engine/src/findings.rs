@@ -14,6 +14,7 @@ pub(crate) fn stage_key(stage: Stage) -> &'static str {
         Stage::Validate => "validate",
         Stage::Push => "push",
         Stage::Profile => "profile",
+        Stage::Export => "export",
     }
 }
 

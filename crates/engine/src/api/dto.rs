@@ -223,6 +223,7 @@ pub enum Stage {
     Validate,
     Push,
     Profile,
+    Export,
 }
 
 /// A progress report. Carries counts only, never row content.

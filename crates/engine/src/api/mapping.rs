@@ -223,14 +223,15 @@ fn convert_one(
                     } else {
                         converted += 1;
                         for p in problems {
-                            sink.add_error(Some(&id), &row, Some(&p.column), &p.rule, &p.message)?;
+                            let column = (!p.column.is_empty()).then_some(p.column.as_str());
+                            sink.add(p.severity, Some(&id), &row, column, &p.rule, &p.message)?;
                         }
                     }
                 }
                 RowOutcome::Failed(problems) => {
                     failed += 1;
                     for p in problems {
-                        sink.add_error(None, &row, Some(&p.column), &p.rule, &p.message)?;
+                        sink.add(p.severity, None, &row, Some(&p.column), &p.rule, &p.message)?;
                     }
                 }
             }

@@ -6,6 +6,7 @@ pub mod bindings;
 pub mod crosswalk;
 pub mod diff;
 pub mod dto;
+pub mod export;
 pub mod import;
 pub mod mapping;
 pub mod profile;

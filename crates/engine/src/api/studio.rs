@@ -438,7 +438,7 @@ pub fn lineage(ctx: &Ctx, resource_id: &str, element: Option<&str>) -> Result<Li
         let inputs = match &el.input {
             Input::Constant(v) => vec![LineageInput {
                 column: "(constant)".into(),
-                value: Some(v.to_string()),
+                value: Some(v.as_str().map_or_else(|| v.to_string(), String::from)),
             }],
             _ => el
                 .columns()
