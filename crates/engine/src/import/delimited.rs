@@ -531,7 +531,7 @@ mod tests {
             (&b""[..], "t.csv: the file is empty"),
             (b"PK\x03\x04\x00\x00binary", "t.csv: not a text file"),
         ] {
-            let err = read_all(content).err().expect("an error");
+            let err = read_all(content).expect_err("an error");
             assert!(err.to_string().starts_with(expected), "{err}");
         }
     }
