@@ -4,13 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
 use ts_rs::TS;
 
 /// One step of a chain, as written in a spec. Each table form has its own key, so a
 /// TOML reader sees `{ truncate = { max = 2000 } }` rather than a `type` field.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
-#[serde(untagged, deny_unknown_fields)]
+///
+/// Serialised untagged; read by hand (`TransformSpec::from_json`) so that a mistake gets a
+/// sentence naming the key rather than serde's "did not match any variant".
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(untagged)]
 pub enum TransformSpec {
     /// `"trim"`, `"upper"`, `"split_name"`, `"phone_e164"`, … (see `catalogue()`).
     Named(String),
@@ -77,6 +81,133 @@ pub enum TransformSpec {
     Coding {
         coding: CodingOptions,
     },
+}
+
+/// The distinctive key of each table form, and the other keys it allows.
+const TABLES: &[(&str, &[&str])] = &[
+    ("map", &["otherwise", "ignore_case"]),
+    ("date", &[]),
+    ("datetime", &[]),
+    ("phone", &[]),
+    ("truncate", &[]),
+    ("regex_extract", &["or_missing"]),
+    ("regex_replace", &[]),
+    ("template", &[]),
+    ("join", &[]),
+    ("default", &[]),
+    ("constant", &[]),
+    ("if", &["then", "else"]),
+    ("quantity", &[]),
+    ("range", &[]),
+    ("coding", &[]),
+];
+
+impl<'de> Deserialize<'de> for TransformSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = serde_json::Value::deserialize(deserializer)?;
+        TransformSpec::from_json(raw).map_err(D::Error::custom)
+    }
+}
+
+type Object = serde_json::Map<String, serde_json::Value>;
+
+impl TransformSpec {
+    /// Read one step from its JSON (or TOML, through serde) form.
+    pub fn from_json(raw: serde_json::Value) -> Result<Self, String> {
+        let mut table = match raw {
+            serde_json::Value::String(name) => return Ok(TransformSpec::Named(name)),
+            serde_json::Value::Object(table) => table,
+            _ => {
+                return Err(
+                    "a transform is a name such as \"trim\" or a table such as { date = { … } }"
+                        .to_string(),
+                );
+            }
+        };
+        let Some((key, allowed)) = TABLES.iter().find(|(k, _)| table.contains_key(*k)) else {
+            let keys: Vec<&str> = table.keys().map(String::as_str).collect();
+            let known: Vec<&str> = TABLES.iter().map(|(k, _)| *k).collect();
+            return Err(format!(
+                "unknown transform {{ {} = … }} (known tables: {})",
+                keys.join(", "),
+                known.join(", ")
+            ));
+        };
+        if let Some(extra) = table
+            .keys()
+            .find(|k| k.as_str() != *key && !allowed.contains(&k.as_str()))
+        {
+            return Err(format!("{{ {key} = … }} has an unknown key '{extra}'"));
+        }
+        let spec = match *key {
+            "map" => TransformSpec::Map {
+                map: take(&mut table, key, "map")?,
+                otherwise: take_opt(&mut table, key, "otherwise")?,
+                ignore_case: take_opt(&mut table, key, "ignore_case")?.unwrap_or(false),
+            },
+            "date" => TransformSpec::Date {
+                date: take(&mut table, key, key)?,
+            },
+            "datetime" => TransformSpec::Datetime {
+                datetime: take(&mut table, key, key)?,
+            },
+            "phone" => TransformSpec::Phone {
+                phone: take(&mut table, key, key)?,
+            },
+            "truncate" => TransformSpec::Truncate {
+                truncate: take(&mut table, key, key)?,
+            },
+            "regex_extract" => TransformSpec::RegexExtract {
+                regex_extract: take(&mut table, key, key)?,
+                or_missing: take_opt(&mut table, key, "or_missing")?.unwrap_or(false),
+            },
+            "regex_replace" => TransformSpec::RegexReplace {
+                regex_replace: take(&mut table, key, key)?,
+            },
+            "template" => TransformSpec::Template {
+                template: take(&mut table, key, key)?,
+            },
+            "join" => TransformSpec::Join {
+                join: take(&mut table, key, key)?,
+            },
+            "default" => TransformSpec::Default {
+                default: take(&mut table, key, key)?,
+            },
+            "constant" => TransformSpec::Constant {
+                constant: take(&mut table, key, key)?,
+            },
+            "if" => TransformSpec::If {
+                condition: take(&mut table, key, "if")?,
+                then: take(&mut table, key, "then")?,
+                otherwise: take_opt(&mut table, key, "else")?,
+            },
+            "quantity" => TransformSpec::Quantity {
+                quantity: take(&mut table, key, key)?,
+            },
+            "range" => TransformSpec::Range {
+                range: take(&mut table, key, key)?,
+            },
+            _ => TransformSpec::Coding {
+                coding: take(&mut table, key, key)?,
+            },
+        };
+        Ok(spec)
+    }
+}
+
+fn take<T: DeserializeOwned>(table: &mut Object, step: &str, field: &str) -> Result<T, String> {
+    take_opt(table, step, field)?.ok_or_else(|| format!("{{ {step} = … }} needs '{field}'"))
+}
+
+fn take_opt<T: DeserializeOwned>(
+    table: &mut Object,
+    step: &str,
+    field: &str,
+) -> Result<Option<T>, String> {
+    table
+        .remove(field)
+        .map(|v| serde_json::from_value(v).map_err(|e| format!("{{ {step} = … }}: '{field}': {e}")))
+        .transpose()
 }
 
 fn is_false(b: &bool) -> bool {

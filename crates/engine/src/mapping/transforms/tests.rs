@@ -339,6 +339,14 @@ fn catalogue_examples_round_trip_through_toml_and_json() {
     }
 }
 
+#[test]
+fn the_spec_type_has_a_typescript_declaration() {
+    use ts_rs::TS;
+    let decl = TransformSpec::decl(&ts_rs::Config::default());
+    assert!(decl.contains("regex_extract"), "{decl}");
+    assert!(TransformInfo::decl(&ts_rs::Config::default()).contains("example_json: unknown"));
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct OneStep {
     step: TransformSpec,
