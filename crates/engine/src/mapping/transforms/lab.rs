@@ -123,13 +123,37 @@ pub fn quantity(value: Value, system: &str, notes: &mut Vec<Note>) -> Result<Val
         [Some(r), u] => (r.trim(), *u),
         _ => return Err("expects one result or two columns [value, unit]".to_string()),
     };
-    Ok(match comparator_number(result) {
-        Some((comparator, number)) => Value::Choice(
+    let read = match unit {
+        Some(_) => comparator_number(result).map(|(c, n)| (c, n, unit)),
+        None => number_and_unit(result),
+    };
+    Ok(match read {
+        Some((comparator, number, unit)) => Value::Choice(
             "Quantity".into(),
             quantity_json(number, comparator, unit, system, notes),
         ),
         None => Value::Choice("String".into(), result.into()),
     })
+}
+
+type Reading<'a> = (Option<&'static str>, Json, Option<&'a str>);
+
+/// `5.2`, or a number and its unit in one text (`5.2 mg/dL`, `< 5 mmol/L`).
+fn number_and_unit(text: &str) -> Option<Reading<'_>> {
+    if let Some((c, n)) = comparator_number(text) {
+        return Some((c, n, None));
+    }
+    text.char_indices()
+        .filter(|(_, c)| c.is_whitespace())
+        .find_map(|(at, _)| {
+            let (c, n) = comparator_number(&text[..at])?;
+            let unit = text[at..].trim();
+            (!unit.is_empty() && !unit.starts_with(|c: char| c.is_ascii_digit())).then_some((
+                c,
+                n,
+                Some(unit),
+            ))
+        })
 }
 
 /// A reference range (`3.5-5.0`, `<200`, `>=40`) to `{"low": …, "high": …}`; text that is
@@ -247,6 +271,17 @@ mod tests {
                 q(json!({"value":40,"unit":"u/l","system":UCUM,"code":"U/L"})),
             ),
             (t("5.2"), q(json!({"value":5.2}))),
+            (
+                t("5.2 mg/dL"),
+                q(json!({"value":5.2,"unit":"mg/dL","system":UCUM,"code":"mg/dL"})),
+            ),
+            (
+                t("< 5 mmol/L"),
+                q(
+                    json!({"value":5,"comparator":"<","unit":"mmol/L","system":UCUM,"code":"mmol/L"}),
+                ),
+            ),
+            (t("5 6"), Value::Choice("String".into(), json!("5 6"))),
             (
                 Value::List(vec![t("5.2"), Value::Missing]),
                 q(json!({"value":5.2})),
