@@ -13,12 +13,20 @@ use cutover_engine::api::{self, Cancel, NoProgress};
 mod common;
 use common::{Rng, peak_rss_mb};
 
-const GIVEN: [&str; 8] = ["ANNA", "BOB", "CARLOS", "DIANA", "ELIF", "FRANK", "GRACE", "HUGO"];
-const FAMILY: [&str; 8] = ["SMITH", "O'NEIL", "GARCIA", "NGUYEN", "MÜLLER", "KOWALSKI", "DUBOIS", "IBARRA"];
+const GIVEN: [&str; 8] = [
+    "ANNA", "BOB", "CARLOS", "DIANA", "ELIF", "FRANK", "GRACE", "HUGO",
+];
+const FAMILY: [&str; 8] = [
+    "SMITH", "O'NEIL", "GARCIA", "NGUYEN", "MÜLLER", "KOWALSKI", "DUBOIS", "IBARRA",
+];
 
 fn write_csv(path: &std::path::Path, rows: u64) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create csv"));
-    writeln!(out, "MRN,PATIENT_NAME,DOB,SEX,PHONE,EMAIL,ADDR1,CITY,STATE,ZIP,LANG,MARITAL,DECEASED,SSN,PCP").expect("write");
+    writeln!(
+        out,
+        "MRN,PATIENT_NAME,DOB,SEX,PHONE,EMAIL,ADDR1,CITY,STATE,ZIP,LANG,MARITAL,DECEASED,SSN,PCP"
+    )
+    .expect("write");
     let mut rng = Rng(0x5EED_0F_C0FFEE);
     for r in 1..=rows {
         let name = format!(

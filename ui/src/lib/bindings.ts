@@ -116,7 +116,7 @@ header_row: boolean | null, columns: Array<string>,
  * The first rows, as they would be staged.
  */
 rows: Array<Array<string | null>>, };
-export type Stage = "import" | "convert" | "validate" | "push" | "profile";
+export type Stage = "import" | "convert" | "validate" | "push" | "profile" | "export";
 export type ProgressEvent = { stage: Stage, done: number, 
 /**
  * Known for pushes and conversions; for imports, bytes read vs file size.
@@ -375,6 +375,81 @@ target_system: string,
 url: string | null, };
 export type ErrorCode = "not_found" | "not_a_project" | "newer_schema" | "bad_input" | "io" | "cancelled" | "network" | "no_project" | "internal";
 export type ErrorDto = { code: ErrorCode, message: string, };
+export type TransformSpec = string | { map: { [key in string]: string }, 
+/**
+ * Used for values not in the table; without it such a value is a finding.
+ */
+otherwise?: string, 
+/**
+ * Look keys up without regard to letter case.
+ */
+ignore_case?: boolean, } | { date: DateOptions, } | { datetime: DatetimeOptions, } | { phone: PhoneOptions, } | { truncate: TruncateOptions, } | { regex_extract: string, 
+/**
+ * A value the pattern does not match becomes missing instead of a finding.
+ */
+or_missing?: boolean, } | { regex_replace: RegexReplaceOptions, } | { template: string, } | { join: string, } | { default: string, } | { constant: string, } | { if: Condition, then: string, 
+/**
+ * Without it a value that fails the condition passes on unchanged.
+ */
+else?: string, } | { quantity: QuantityOptions, } | { range: RangeOptions, } | { coding: CodingOptions, };
+export type TransformInfo = { name: string, description: string, 
+/**
+ * One step as written in a spec's `transforms = [ … ]`.
+ */
+example_toml: string, 
+/**
+ * The same step as the app's JSON spec editor holds it.
+ */
+example_json: unknown, };
+export type DateOptions = { format?: DateFormat, pivot?: Pivot, };
+export type DateFormat = "auto" | "MM/DD/YYYY" | "M/D/YY" | "DD/MM/YYYY" | "YYYYMMDD" | "YYYY-MM-DD" | "excel";
+export type Pivot = number | PivotKeyword;
+export type PivotKeyword = "past";
+export type DatetimeOptions = { 
+/**
+ * An IANA zone name, e.g. `America/New_York`.
+ */
+zone: string, 
+/**
+ * The layout of the date part; `auto` when left out.
+ */
+date_format?: DateFormat, pivot?: Pivot, };
+export type PhoneOptions = { 
+/**
+ * `US` or `CA` (both North American Numbering Plan).
+ */
+region: string, };
+export type TruncateOptions = { 
+/**
+ * Most characters kept, the marker included.
+ */
+max: number, 
+/**
+ * Put at the end of a cut text; `…` when left out.
+ */
+marker?: string, };
+export type RegexReplaceOptions = { pattern: string, 
+/**
+ * The replacement; `$1` or `${name}` insert a capture group.
+ */
+with: string, };
+export type Condition = "missing" | { "equals": string } | { "in": Array<string> } | { "matches": string };
+export type QuantityOptions = { 
+/**
+ * The unit system given with a UCUM code; `http://unitsofmeasure.org` when left out.
+ */
+system?: string, };
+export type RangeOptions = { 
+/**
+ * The unit of both limits, when the range text does not carry one.
+ */
+unit?: string, };
+export type CodingOptions = { system: string, 
+/**
+ * With a [code, display] list, also put the display text in the coding (it always
+ * goes in `text`).
+ */
+display?: boolean, };
 export type MappingSpec = { format: number, 
 /**
  * Names the mapping; loading a changed spec under the same name makes a new version.
@@ -388,7 +463,7 @@ source: string,
  * The FHIR R4 resource type produced, e.g. `Patient`, `Appointment`.
  */
 resource: string, identifier: IdentifierSpec, element?: Array<ElementSpec>, };
-export type IdentifierSpec = { system: string, column: string, transforms?: Array<unknown>, };
+export type IdentifierSpec = { system: string, column: string, transforms?: Array<TransformSpec>, };
 export type ElementSpec = { target: string, column?: string, columns?: Array<string>, 
 /**
  * A constant (text, number or boolean). Placed only where the element's parent
@@ -399,7 +474,7 @@ value?: string | number | boolean,
  * The value is another converted resource's business identifier: the element
  * becomes a reference to it.
  */
-reference?: ReferenceSpec, transforms?: Array<unknown>, };
+reference?: ReferenceSpec, transforms?: Array<TransformSpec>, };
 export type ReferenceSpec = { resource: string, 
 /**
  * The identifier system of the referenced resource's mapping.

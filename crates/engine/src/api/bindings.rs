@@ -7,6 +7,11 @@ use ts_rs::{Config, TS};
 use crate::api::dto::*;
 use crate::fhir::{ElementInfo, SchemaIssue};
 use crate::mapping::spec::{ElementSpec, IdentifierSpec, MappingSpec, ReferenceSpec};
+use crate::mapping::transforms::{
+    CodingOptions, Condition, DateFormat, DateOptions, DatetimeOptions, PhoneOptions, Pivot,
+    PivotKeyword, QuantityOptions, RangeOptions, RegexReplaceOptions, TransformInfo, TransformSpec,
+    TruncateOptions,
+};
 
 /// The whole bindings file.
 pub fn typescript() -> String {
@@ -61,6 +66,20 @@ pub fn typescript() -> String {
         ConceptMapRequest::decl(&cfg),
         ErrorCode::decl(&cfg),
         ErrorDto::decl(&cfg),
+        TransformSpec::decl(&cfg),
+        TransformInfo::decl(&cfg),
+        DateOptions::decl(&cfg),
+        DateFormat::decl(&cfg),
+        Pivot::decl(&cfg),
+        PivotKeyword::decl(&cfg),
+        DatetimeOptions::decl(&cfg),
+        PhoneOptions::decl(&cfg),
+        TruncateOptions::decl(&cfg),
+        RegexReplaceOptions::decl(&cfg),
+        Condition::decl(&cfg),
+        QuantityOptions::decl(&cfg),
+        RangeOptions::decl(&cfg),
+        CodingOptions::decl(&cfg),
         MappingSpec::decl(&cfg),
         IdentifierSpec::decl(&cfg),
         ElementSpec::decl(&cfg),

@@ -40,7 +40,7 @@ pub struct IdentifierSpec {
     pub system: String,
     pub column: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[ts(type = "Array<unknown>")]
+    #[ts(type = "Array<TransformSpec>")]
     pub transforms: Vec<TransformSpec>,
 }
 
@@ -66,7 +66,7 @@ pub struct ElementSpec {
     #[ts(optional)]
     pub reference: Option<ReferenceSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[ts(type = "Array<unknown>")]
+    #[ts(type = "Array<TransformSpec>")]
     pub transforms: Vec<TransformSpec>,
 }
 
