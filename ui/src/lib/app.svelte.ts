@@ -47,6 +47,7 @@ const STAGE_LABEL: Record<Stage, string> = {
   validate: 'Validate',
   push: 'Push',
   profile: 'Profile',
+  export: 'Export',
 };
 
 /** The latest snapshot of a source: the one with the highest seq. */
