@@ -391,7 +391,15 @@ or_missing?: boolean, } | { regex_replace: RegexReplaceOptions, } | { template: 
 /**
  * Without it a value that fails the condition passes on unchanged.
  */
-else?: string, } | { quantity: QuantityOptions, } | { range: RangeOptions, } | { coding: CodingOptions, };
+else?: string, } | { quantity: QuantityOptions, } | { range: RangeOptions, } | { coding: CodingOptions, } | { crosswalk: string, 
+/**
+ * The crosswalk column to take (e.g. `loinc`).
+ */
+column: string, 
+/**
+ * Used for codes not in the crosswalk; without it such a code is a finding.
+ */
+otherwise?: string, };
 export type TransformInfo = { name: string, description: string, 
 /**
  * One step as written in a spec's `transforms = [ … ]`.

@@ -12,8 +12,43 @@ use crate::api::{Cancel, Ctx, ProgressSink, Throttled, sources};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::findings;
 use crate::mapping::convert::{ColumnIndex, RowOutcome, convert_row};
-use crate::mapping::spec::{CompiledMapping, compile};
+use crate::mapping::spec::{CompiledMapping, MappingSpec, compile_spec};
+use crate::mapping::transforms::{Env, TransformSpec};
 use crate::store::{self, staging};
+
+/// The environment a spec compiles in: today, and the project's crosswalks it names.
+pub(crate) fn env_for(conn: &Connection, spec: &MappingSpec) -> Result<Env> {
+    let mut env = Env::default();
+    let steps = spec
+        .identifier
+        .transforms
+        .iter()
+        .chain(spec.elements.iter().flat_map(|e| e.transforms.iter()));
+    for step in steps {
+        if let TransformSpec::Crosswalk { crosswalk, .. } = step
+            && !env.crosswalks.contains_key(crosswalk)
+            && let Some(table) = crate::crosswalk::lookup_table(conn, crosswalk)?
+        {
+            env.crosswalks
+                .insert(crosswalk.clone(), std::sync::Arc::new(table));
+        }
+    }
+    Ok(env)
+}
+
+/// Parse and compile a stored or loaded spec with the project's crosswalks. The outer
+/// error is the store's; the inner one says what is wrong with the spec.
+pub(crate) fn compile_in(
+    conn: &Connection,
+    text: &str,
+) -> Result<std::result::Result<CompiledMapping, String>> {
+    let spec: MappingSpec = match toml::from_str(text) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let env = env_for(conn, &spec)?;
+    Ok(compile_spec(spec, &env))
+}
 
 /// Load a spec file. A spec identical to the latest version of its name is not stored
 /// again; a changed one becomes the next version.
@@ -25,8 +60,10 @@ pub fn load(ctx: &Ctx, spec_path: &Path) -> Result<MappingSummary> {
         }
         _ => EngineError::io_at(spec_path, "reading", e),
     })?;
-    let compiled = compile(&text).map_err(|reason| EngineError::bad_input(&file, reason))?;
-    store_spec(&ctx.open()?, ctx, &text, &compiled)
+    let conn = ctx.open()?;
+    let compiled =
+        compile_in(&conn, &text)?.map_err(|reason| EngineError::bad_input(&file, reason))?;
+    store_spec(&conn, ctx, &text, &compiled)
 }
 
 /// Store a spec's text as the next version of its name, unless it equals the latest.
@@ -84,7 +121,8 @@ pub(crate) fn list_with(conn: &Connection) -> Result<Vec<MappingSummary>> {
                 resource_type: r.get(2)?,
                 source_name: r.get(3)?,
                 version: r.get(4)?,
-                field_count: compile(&spec).map_or(0, |c| c.elements.len() as u32 + 1),
+                field_count: toml::from_str::<MappingSpec>(&spec)
+                    .map_or(0, |s| s.elements.len() as u32 + 1),
                 loaded_at: r.get(6)?,
             })
         })
@@ -127,7 +165,7 @@ fn convert_one(
             |r| r.get(0),
         )
         .ctx("reading mapping")?;
-    let mapping: CompiledMapping = compile(&text).map_err(|reason| {
+    let mapping: CompiledMapping = compile_in(&conn, &text)?.map_err(|reason| {
         EngineError::bad_input(
             format!("mapping '{}' v{}", summary.name, summary.version),
             reason,

@@ -12,15 +12,15 @@ use crate::api::dto::{
     MappingPreview, MappingPreviewRequest, MappingSummary, MappingVersion, PreviewProblem,
     PreviewRow, Severity, StagedRow,
 };
-use crate::api::mapping::store_spec;
+use crate::api::mapping::{compile_in, env_for, store_spec};
 use crate::api::{Ctx, sources};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::fhir::{self, ElementInfo};
 use crate::mapping::convert::{
     ColumnIndex, RowOutcome, convert_row, input_value, run_chain_traced, to_placed,
 };
-use crate::mapping::spec::{CompiledMapping, Input, MappingSpec, compile, compile_spec, to_toml};
-use crate::mapping::transforms::{Env, Value};
+use crate::mapping::spec::{CompiledMapping, Input, MappingSpec, compile_spec, to_toml};
+use crate::mapping::transforms::Value;
 use crate::store::{self, staging};
 
 /// Rows previewed when the request does not say.
@@ -94,10 +94,12 @@ pub fn get(ctx: &Ctx, name: &str, version: Option<u32>) -> Result<MappingDetail>
 /// Save an edited spec as the next version of its name (nothing new if unchanged).
 pub fn save(ctx: &Ctx, spec: &MappingSpec) -> Result<MappingSummary> {
     let what = format!("mapping '{}'", spec.name);
-    let compiled = compile_spec(spec.clone(), &Env::default())
-        .map_err(|r| EngineError::bad_input(&what, r))?;
+    let conn = ctx.open()?;
+    let env = env_for(&conn, spec)?;
+    let compiled =
+        compile_spec(spec.clone(), &env).map_err(|r| EngineError::bad_input(&what, r))?;
     let text = to_toml(spec).map_err(|r| EngineError::bad_input(&what, r))?;
-    store_spec(&ctx.open()?, ctx, &text, &compiled)
+    store_spec(&conn, ctx, &text, &compiled)
 }
 
 /// Write a mapping version's spec to a file (to reuse at another site).
@@ -141,11 +143,12 @@ pub fn preview(ctx: &Ctx, req: &MappingPreviewRequest) -> Result<MappingPreview>
     let Some(spec) = req.spec.clone() else {
         return Ok(empty("no spec to preview".into()));
     };
-    let mapping = match compile_spec(spec, &Env::default()) {
+    let conn = ctx.open()?;
+    let env = env_for(&conn, &spec)?;
+    let mapping = match compile_spec(spec, &env) {
         Ok(m) => m,
         Err(e) => return Ok(empty(e)),
     };
-    let conn = ctx.open()?;
     let snapshot_id = match sources::snapshot_id_with(&conn, &mapping.spec.source, None) {
         Ok(id) => id,
         Err(_) => return Ok(empty(format!("no source named '{}'", mapping.spec.source))),
@@ -386,7 +389,7 @@ pub fn lineage(ctx: &Ctx, resource_id: &str, element: Option<&str>) -> Result<Li
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .ctx("reading snapshot")?;
-    let mapping: CompiledMapping = compile(&text)
+    let mapping: CompiledMapping = compile_in(&conn, &text)?
         .map_err(|r| EngineError::bad_input(format!("mapping '{name}' v{version}"), r))?;
     let columns: Vec<String> = staging::columns(&conn, snapshot_id)?
         .into_iter()

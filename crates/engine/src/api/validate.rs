@@ -10,7 +10,6 @@ use crate::api::dto::{Finding, RuleCount, Stage, ValidateSummary};
 use crate::api::{Cancel, Ctx, ProgressSink, Throttled};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::findings;
-use crate::mapping::spec::compile;
 use crate::validate::check_resource;
 
 pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<ValidateSummary> {
@@ -35,7 +34,7 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
             .ctx("reading mappings")?;
         for row in rows {
             let (id, text) = row.ctx("reading mappings")?;
-            if let Ok(m) = compile(&text) {
+            if let Ok(m) = crate::api::mapping::compile_in(&tx, &text)? {
                 let mut by_element: HashMap<String, String> = m
                     .elements
                     .iter()

@@ -164,6 +164,7 @@ mod tests {
     fn reader(zone: &str) -> DatetimeReader {
         let env = Env {
             today: NaiveDate::from_ymd_opt(2025, 1, 1).expect("a real date"),
+            ..Env::default()
         };
         let options = DatetimeOptions {
             zone: zone.into(),

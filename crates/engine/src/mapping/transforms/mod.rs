@@ -68,12 +68,17 @@ impl Note {
 pub struct Env {
     /// The clinic's today (two-digit years never give a future birth date).
     pub today: NaiveDate,
+    /// The project's crosswalks a spec names, loaded by the caller
+    /// (`api::mapping::env_for`).
+    pub crosswalks:
+        std::collections::HashMap<String, std::sync::Arc<crate::crosswalk::CrosswalkLookup>>,
 }
 
 impl Default for Env {
     fn default() -> Self {
         Env {
             today: chrono::Local::now().date_naive(),
+            crosswalks: Default::default(),
         }
     }
 }
@@ -101,6 +106,13 @@ impl PartialEq for Pattern {
 /// A transform step checked and ready to apply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transform {
+    /// A code looked up in a crosswalk, taking one of its columns.
+    Crosswalk {
+        name: String,
+        table: std::sync::Arc<crate::crosswalk::CrosswalkLookup>,
+        index: usize,
+        otherwise: Option<String>,
+    },
     /// Strip leading and trailing white space; an empty result is missing.
     Trim,
     Upper,
@@ -177,6 +189,29 @@ impl Transform {
     pub fn from_spec(spec: &TransformSpec, env: &Env) -> Result<Self, String> {
         Ok(match spec {
             TransformSpec::Named(name) => Self::named(name, env)?,
+            TransformSpec::Crosswalk {
+                crosswalk,
+                column,
+                otherwise,
+            } => {
+                let table = env.crosswalks.get(crosswalk).cloned().ok_or_else(|| {
+                    format!(
+                        "no crosswalk named '{crosswalk}' in the project (load one with `cutover crosswalk load`)"
+                    )
+                })?;
+                let index = table.column_index(column).ok_or_else(|| {
+                    format!(
+                        "crosswalk '{crosswalk}' has no column '{column}' (its columns: {})",
+                        table.columns.join(", ")
+                    )
+                })?;
+                Transform::Crosswalk {
+                    name: crosswalk.clone(),
+                    table,
+                    index,
+                    otherwise: otherwise.clone(),
+                }
+            }
             TransformSpec::Map {
                 map,
                 otherwise,
@@ -288,6 +323,7 @@ impl Transform {
     /// The rule name a failure of this transform is filed under.
     pub fn rule(&self) -> &'static str {
         match self {
+            Transform::Crosswalk { .. } => "transform.crosswalk",
             Transform::Trim => "transform.trim",
             Transform::Upper => "transform.upper",
             Transform::Lower => "transform.lower",
@@ -363,6 +399,24 @@ impl Transform {
                     Value::Missing
                 } else {
                     Value::Text(t.to_string())
+                }
+            }
+            Transform::Crosswalk {
+                name,
+                table,
+                index,
+                otherwise,
+            } => {
+                let found = table
+                    .values(text.trim())
+                    .and_then(|v| v.get(*index))
+                    .filter(|v| !v.is_empty());
+                match found.or(otherwise.as_ref()) {
+                    Some(v) => Value::Text(v.clone()),
+                    None if table.contains(text.trim()) => {
+                        return Err(format!("the code has no value in crosswalk '{name}'"));
+                    }
+                    None => return Err(format!("the code is not in crosswalk '{name}'")),
                 }
             }
             Transform::Upper => Value::Text(text.to_uppercase()),

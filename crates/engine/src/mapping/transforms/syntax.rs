@@ -81,6 +81,16 @@ pub enum TransformSpec {
     Coding {
         coding: CodingOptions,
     },
+    /// Look the value up in a crosswalk loaded into the project.
+    Crosswalk {
+        crosswalk: String,
+        /// The crosswalk column to take (e.g. `loinc`).
+        column: String,
+        /// Used for codes not in the crosswalk; without it such a code is a finding.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        otherwise: Option<String>,
+    },
 }
 
 /// The distinctive key of each table form, and the other keys it allows.
@@ -100,6 +110,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("quantity", &[]),
     ("range", &[]),
     ("coding", &[]),
+    ("crosswalk", &["column", "otherwise"]),
 ];
 
 impl<'de> Deserialize<'de> for TransformSpec {
@@ -186,6 +197,11 @@ impl TransformSpec {
             },
             "range" => TransformSpec::Range {
                 range: take(&mut table, key, key)?,
+            },
+            "crosswalk" => TransformSpec::Crosswalk {
+                crosswalk: take(&mut table, key, key)?,
+                column: take(&mut table, key, "column")?,
+                otherwise: take_opt(&mut table, key, "otherwise")?,
             },
             _ => TransformSpec::Coding {
                 coding: take(&mut table, key, key)?,

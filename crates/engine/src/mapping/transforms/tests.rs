@@ -11,6 +11,7 @@ use super::*;
 fn env() -> Env {
     Env {
         today: NaiveDate::from_ymd_opt(2024, 6, 15).expect("a real date"),
+        ..Env::default()
     }
 }
 
