@@ -3,6 +3,7 @@
 //! started by the test.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -942,4 +943,289 @@ fn a_crosswalk_covers_the_lab_codes_of_a_source_and_exports_as_a_concept_map() {
         "CPT",
     ]);
     assert_eq!(missing["code"], "bad_input");
+}
+
+/// The clinic fixtures, converted by their specs in a fresh project: every resource,
+/// exported as NDJSON, with ids and references written as `Type|system|value` so the
+/// output does not depend on the project's id namespace.
+fn convert_clinic(p: &Project, specs: &[String]) -> (BTreeMap<String, Value>, Value) {
+    let clinic = |f: &str| fixture(&format!("clinic/{f}"));
+    for source in [
+        "patients",
+        "practitioners",
+        "locations",
+        "appointments_boston",
+        "appointments_phoenix",
+        "labs",
+        "notes",
+        "encounters",
+    ] {
+        json_ok(&["-p", &p.path, "import", &clinic(&format!("{source}.csv"))]);
+    }
+    json_ok(&[
+        "-p",
+        &p.path,
+        "crosswalk",
+        "load",
+        &clinic("lab_codes.csv"),
+        "--name",
+        "lab_codes",
+    ]);
+    for spec in specs {
+        json_ok(&["-p", &p.path, "map", spec]);
+    }
+    json_ok(&["-p", &p.path, "convert"]);
+    let validated = json_ok(&["-p", &p.path, "validate"]);
+    let out = std::path::Path::new(&p.path).with_file_name("export");
+    json_ok(&["-p", &p.path, "export", "--out", out.to_str().unwrap()]);
+    let mut all: Vec<Value> = Vec::new();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ndjson") {
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                all.push(serde_json::from_str(line).unwrap());
+            }
+        }
+    }
+    let key = |r: &Value| {
+        format!(
+            "{}|{}|{}",
+            r["resourceType"].as_str().unwrap(),
+            r["identifier"][0]["system"].as_str().unwrap(),
+            r["identifier"][0]["value"].as_str().unwrap()
+        )
+    };
+    let ids: BTreeMap<String, String> = all
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{}/{}",
+                    r["resourceType"].as_str().unwrap(),
+                    r["id"].as_str().unwrap()
+                ),
+                key(r),
+            )
+        })
+        .collect();
+    fn normalise(v: &mut Value, ids: &BTreeMap<String, String>) {
+        match v {
+            Value::Object(m) => {
+                m.remove("id");
+                if let Some(Value::String(r)) = m.get_mut("reference") {
+                    *r = ids
+                        .get(r.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| "(not converted)".into());
+                }
+                m.values_mut().for_each(|x| normalise(x, ids));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| normalise(x, ids)),
+            _ => {}
+        }
+    }
+    let mut by_key = BTreeMap::new();
+    for mut r in all {
+        let k = key(&r);
+        normalise(&mut r, &ids);
+        by_key.insert(k, r);
+    }
+    (by_key, validated)
+}
+
+/// Where two JSON values differ, as paths.
+fn json_differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let (va, vb) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
+                json_differences(&format!("{path}.{k}"), va, vb, out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                json_differences(&format!("{path}[{i}]"), va, vb, out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: expected {b}, got {a}")),
+        _ => {}
+    }
+}
+
+#[test]
+fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects() {
+    let specs: Vec<String> = std::fs::read_dir(repo().join("fixtures/clinic/mappings"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let first = new_project();
+    let (resources, validated) = convert_clinic(&first, &specs);
+
+    // Every resource is R4 (the schema check runs on each); the only validation errors
+    // are the planted ones: a patient without birth date and sex, an appointment for a
+    // patient who is not in the export.
+    let rules: BTreeMap<String, i64> = validated["by_rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap().to_string(),
+                r["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        BTreeMap::from([
+            ("reference.unresolved".to_string(), 1),
+            ("required.birthDate".to_string(), 1),
+            ("required.gender".to_string(), 1),
+        ])
+    );
+    assert_eq!(validated["checked"], 28);
+
+    // Compared field by field with the golden file (UPDATE_GOLDEN=1 rewrites it).
+    let golden_path = repo().join("fixtures/clinic/expected.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(
+            &golden_path,
+            serde_json::to_string_pretty(&resources).unwrap() + "\n",
+        )
+        .unwrap();
+    }
+    let golden: BTreeMap<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(&golden_path).unwrap()).unwrap();
+    assert_eq!(
+        resources.keys().collect::<Vec<_>>(),
+        golden.keys().collect::<Vec<_>>(),
+        "the same resources"
+    );
+    let mut differences = Vec::new();
+    for (k, expected) in &golden {
+        json_differences(k, &resources[k], expected, &mut differences);
+    }
+    assert!(
+        differences.is_empty(),
+        "differences from the golden file:\n{}",
+        differences.join("\n")
+    );
+
+    // A few values the golden file holds, stated here so a wrong golden file cannot pass.
+    let obs =
+        |acc: &str| &resources[&format!("Observation|urn:oid:2.16.840.1.113883.3.9999.5|{acc}")];
+    let appt =
+        |id: &str| &resources[&format!("Appointment|urn:oid:2.16.840.1.113883.3.9999.4|{id}")];
+    let patient =
+        |mrn: &str| &resources[&format!("Patient|urn:oid:2.16.840.1.113883.3.9999.1|{mrn}")];
+    assert_eq!(
+        patient("C1001")["name"][0]["family"],
+        "MUÑOZ",
+        "cp1252 decoded"
+    );
+    assert_eq!(
+        patient("C1001")["birthDate"],
+        "1961-03-15",
+        "3/15/61 is in the past"
+    );
+    assert_eq!(
+        patient("C1004")["birthDate"],
+        "2024-01-02",
+        "1/2/24 is not a 1924 birth"
+    );
+    assert_eq!(
+        patient("C1001")["address"][0]["postalCode"],
+        "02139",
+        "leading zero restored (MA)"
+    );
+    assert_eq!(
+        patient("C1002")["identifier"].as_array().unwrap().len(),
+        1,
+        "placeholder SSN dropped"
+    );
+    assert_eq!(
+        appt("A5003")["start"],
+        "2024-03-10T09:30:00-04:00",
+        "after spring-forward"
+    );
+    assert_eq!(
+        appt("A5004")["start"],
+        "2024-11-03T01:30:00-04:00",
+        "ambiguous: the earlier"
+    );
+    assert_eq!(
+        appt("A5005")["start"],
+        "2024-11-03T14:05:00-05:00",
+        "after fall-back"
+    );
+    assert_eq!(
+        appt("P7001")["start"],
+        "2024-03-10T02:30:00-07:00",
+        "Phoenix has no DST"
+    );
+    assert!(
+        appt("A5002").get("start").is_none(),
+        "2:30 on spring-forward day does not exist"
+    );
+    assert_eq!(
+        appt("A5001")["participant"][0]["actor"]["reference"],
+        "Patient|urn:oid:2.16.840.1.113883.3.9999.1|C1001"
+    );
+    assert_eq!(obs("L901")["valueQuantity"]["comparator"], "<");
+    assert_eq!(obs("L903")["valueQuantity"]["comparator"], ">");
+    assert_eq!(obs("L904")["valueString"], "NEGATIVE");
+    assert_eq!(obs("L902")["status"], "corrected");
+    assert_eq!(obs("L900")["valueQuantity"]["code"], "mg/dL", "UCUM");
+    assert_eq!(
+        obs("L900")["code"]["coding"][0]["code"],
+        "2345-7",
+        "LOINC from the crosswalk"
+    );
+    assert!(
+        obs("L905")["code"].get("coding").is_none(),
+        "unmapped: kept with its text"
+    );
+    let note = &resources["DocumentReference|urn:oid:2.16.840.1.113883.3.9999.6|N301"];
+    assert_eq!(
+        note["description"].as_str().unwrap().chars().count(),
+        200,
+        "truncated"
+    );
+
+    // Each spec exported from the first project and loaded into a second converts the
+    // same exports identically.
+    let dir = tempfile::tempdir().unwrap();
+    let mut exported = Vec::new();
+    for m in json_ok(&["-p", &first.path, "mapping", "show", "clinic-patients"])["versions"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(m["version"], 1);
+    }
+    for spec in &specs {
+        let text = std::fs::read_to_string(spec).unwrap();
+        let name = text
+            .lines()
+            .find_map(|l| l.strip_prefix("name = "))
+            .unwrap()
+            .trim_matches('"')
+            .to_string();
+        let out = dir.path().join(format!("{name}.toml"));
+        json_ok(&[
+            "-p",
+            &first.path,
+            "mapping",
+            "export",
+            &name,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        exported.push(out.display().to_string());
+    }
+    let second = new_project();
+    let (again, _) = convert_clinic(&second, &exported);
+    assert_eq!(again, resources);
 }

@@ -35,16 +35,15 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
         for row in rows {
             let (id, text) = row.ctx("reading mappings")?;
             if let Ok(m) = crate::api::mapping::compile_in(&tx, &text)? {
-                let mut by_element: HashMap<String, String> = m
-                    .elements
-                    .iter()
-                    .map(|e| {
-                        (
-                            e.steps.first().map(|s| s.name.clone()).unwrap_or_default(),
-                            e.column_label(),
-                        )
-                    })
-                    .collect();
+                // The first element under each top-level name that reads a column.
+                let mut by_element: HashMap<String, String> = HashMap::new();
+                for e in &m.elements {
+                    let label = e.column_label();
+                    let top = e.steps.first().map(|s| s.name.clone()).unwrap_or_default();
+                    if !label.is_empty() {
+                        by_element.entry(top).or_insert(label);
+                    }
+                }
                 by_element.insert("identifier".into(), m.spec.identifier.column.clone());
                 columns.insert(id, by_element);
             }

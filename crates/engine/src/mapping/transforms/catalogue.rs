@@ -81,6 +81,11 @@ const ENTRIES: &[(&str, &str, &str)] = &[
         r#""strip_html""#,
     ),
     (
+        "base64",
+        "Text as base64 (its UTF-8 bytes), for an attachment's data.",
+        r#""base64""#,
+    ),
+    (
         "truncate",
         "Cut long text to a number of characters, marker included; a note gives the lengths.",
         r#"{ truncate = { max = 2000, marker = "…" } }"#,

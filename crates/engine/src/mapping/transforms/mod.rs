@@ -133,6 +133,8 @@ pub enum Transform {
     Zip,
     Ssn,
     StripHtml,
+    /// Text to base64 (of its UTF-8 bytes), for attachment `data`.
+    Base64,
     Truncate {
         max: usize,
         marker: String,
@@ -180,6 +182,7 @@ pub const NAMED: &[&str] = &[
     "zip",
     "ssn",
     "strip_html",
+    "base64",
     "decimal",
     "integer",
     "boolean",
@@ -308,6 +311,7 @@ impl Transform {
             "zip" => Transform::Zip,
             "ssn" => Transform::Ssn,
             "strip_html" => Transform::StripHtml,
+            "base64" => Transform::Base64,
             "decimal" => Transform::Decimal,
             "integer" => Transform::Integer,
             "boolean" => Transform::Boolean,
@@ -335,6 +339,7 @@ impl Transform {
             Transform::Zip => "transform.zip",
             Transform::Ssn => "transform.ssn",
             Transform::StripHtml => "transform.strip_html",
+            Transform::Base64 => "transform.base64",
             Transform::Truncate { .. } => "transform.truncate",
             Transform::RegexExtract { .. } => "transform.regex_extract",
             Transform::RegexReplace { .. } => "transform.regex_replace",
@@ -427,6 +432,7 @@ impl Transform {
             Transform::Phone => Value::Text(phone::e164(&text, notes)?),
             Transform::Ssn => ids::ssn(&text, notes)?,
             Transform::StripHtml => text::optional(text::strip_html(&text)),
+            Transform::Base64 => Value::Text(text::base64(text.as_bytes())),
             Transform::Truncate { max, marker } => {
                 Value::Text(text::truncate(text, *max, marker, notes))
             }
