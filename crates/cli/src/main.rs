@@ -1,6 +1,11 @@
 //! The `cutover` command: the engine, headless. Parses arguments, calls one use case in
 //! `cutover_engine::api`, and prints the result for people or, with `--json`, as JSON Lines.
 
+/// mimalloc: conversion hands many small allocations between threads, where glibc's
+/// malloc locks (see `crates/engine/benches/convert.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod crosswalk;
 mod output;
 mod studio;

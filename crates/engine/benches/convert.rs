@@ -10,6 +10,10 @@ use std::time::Instant;
 
 use cutover_engine::api::{self, Cancel, NoProgress};
 
+/// The allocator the CLI and the app use (see their `main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod common;
 use common::{Rng, peak_rss_mb};
 
@@ -27,7 +31,7 @@ fn write_csv(path: &std::path::Path, rows: u64) {
         "MRN,PATIENT_NAME,DOB,SEX,PHONE,EMAIL,ADDR1,CITY,STATE,ZIP,LANG,MARITAL,DECEASED,SSN,PCP"
     )
     .expect("write");
-    let mut rng = Rng(0x5EED_0F_C0FFEE);
+    let mut rng = Rng(0x5EED_0FC0_FFEE);
     for r in 1..=rows {
         let name = format!(
             "{}, {} {}",

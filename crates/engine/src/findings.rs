@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, Statement};
 
-use crate::api::dto::{Finding, Severity, Stage, StagedRow};
+use crate::api::dto::{Finding, Severity, Stage};
 use crate::error::{Result, SqlContext};
 
 pub(crate) fn stage_key(stage: Stage) -> &'static str {
@@ -65,37 +65,6 @@ impl<'c> Writer<'c> {
             snapshot_id,
             written: 0,
         })
-    }
-
-    pub(crate) fn add(
-        &mut self,
-        severity: Severity,
-        resource_id: Option<&str>,
-        row: &StagedRow,
-        column: Option<&str>,
-        rule: &str,
-        message: &str,
-    ) -> Result<()> {
-        self.add_at(
-            severity,
-            resource_id,
-            row.row,
-            row.line,
-            column,
-            rule,
-            message,
-        )
-    }
-
-    pub(crate) fn add_error(
-        &mut self,
-        resource_id: Option<&str>,
-        row: &StagedRow,
-        column: Option<&str>,
-        rule: &str,
-        message: &str,
-    ) -> Result<()> {
-        self.add(Severity::Error, resource_id, row, column, rule, message)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -306,13 +306,17 @@ pub fn place(
     };
     let mut node = resource;
     for step in parents {
-        let slot = node.entry(step.name.clone()).or_insert_with(|| {
-            if step.index.is_some() {
+        if !node.contains_key(&step.name) {
+            let empty = if step.index.is_some() {
                 Json::Array(vec![])
             } else {
                 Json::Object(Map::new())
-            }
-        });
+            };
+            node.insert(step.name.clone(), empty);
+        }
+        let Some(slot) = node.get_mut(&step.name) else {
+            return Err(format!("{} could not be created", step.name));
+        };
         let target = match (slot, step.index) {
             (Json::Array(items), Some(i)) => {
                 while items.len() <= i {
