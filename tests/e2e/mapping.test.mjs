@@ -24,23 +24,23 @@ after(async () => {
   await app?.close();
 });
 
-/** What the preview shows: each row's status, legacy values, FHIR values and problems. */
+/** What the preview shows: each row's status, each column's legacy and FHIR value, problems. */
 async function previewRows(b) {
   return b.execute(() =>
     [...document.querySelectorAll('[data-testid="preview-row"]')].map((r) => {
-      const pairs = (id, attr) =>
+      const cells = [...r.querySelectorAll('[data-testid="preview-cell"]')];
+      const side = (id) =>
         Object.fromEntries(
-          [...r.querySelectorAll(`[data-testid="${id}"]`)].map((el) => [
-            el.getAttribute(attr),
-            el.querySelector('dd')?.textContent.trim() ?? '',
-          ]),
+          cells.map((c) => [c.getAttribute('data-target'), c.querySelector(`[data-testid="${id}"]`).textContent.trim()]),
         );
+      const n = r.getAttribute('data-row');
       return {
-        row: Number(r.getAttribute('data-row')),
+        row: Number(n),
         status: r.getAttribute('data-status'),
-        before: pairs('before-value', 'data-column'),
-        after: pairs('after-value', 'data-key'),
-        problems: [...r.querySelectorAll('[data-testid="preview-problem"]')].map((p) => ({
+        failingCells: cells.filter((c) => c.classList.contains('hit')).map((c) => c.getAttribute('data-target')),
+        before: side('cell-before'),
+        after: side('cell-after'),
+        problems: [...document.querySelectorAll(`[data-testid="preview-problem"][data-row="${n}"]`)].map((p) => ({
           target: p.getAttribute('data-target'),
           rule: p.getAttribute('data-rule'),
           text: p.textContent.replace(/\s+/g, ' ').trim(),
@@ -105,16 +105,23 @@ test('the mapping editor previews 20 rows of the patients mapping, before and af
     },
     'row 11 has 02/30/1975, row 13 sex X, row 19 no MRN',
   );
-  assert.match(rows.find((r) => r.row === 11).problems[0].text, /no such calendar date/);
-  assert.equal(rows.find((r) => r.row === 11).before.DOB, '02/30/1975');
+  const eleventh = rows.find((r) => r.row === 11);
+  assert.match(eleventh.problems[0].text, /no such calendar date/);
+  assert.equal(eleventh.before.birthDate, '02/30/1975');
+  assert.deepEqual(eleventh.failingCells, ['birthDate'], 'the failing cell is marked');
+  assert.deepEqual(rows.find((r) => r.row === 19).failingCells, ['identifier']);
 
   const first = rows.find((r) => r.row === 1);
-  assert.equal(first.before.DOB, '09/03/2000', 'row 1 read DOB as staged');
+  assert.equal(first.before.birthDate, '09/03/2000', 'row 1 read DOB as staged');
   assert.equal(first.after.birthDate, '2000-09-03', 'date_mdy made an ISO date of 09/03/2000');
   assert.equal(first.after.gender, 'female', 'F is mapped to female');
+  assert.equal(first.after.name, 'ABERNATHY, CORDELIA F', 'split_name made family and given names');
+  assert.equal(first.after.identifier, 'MRN100001');
+  assert.equal(first.after['address.postalCode'], '04183', 'the ZIP keeps its leading zero');
   const seventh = rows.find((r) => r.row === 7);
-  assert.equal(seventh.before.DOB, '(blank)', 'row 7 has no DOB');
-  assert.equal(seventh.after.birthDate, undefined, 'a blank DOB leaves birthDate out');
+  assert.equal(seventh.before.birthDate, '', 'row 7 has no DOB');
+  assert.equal(seventh.after.birthDate, '', 'a blank DOB leaves birthDate out');
+  assert.equal(seventh.status, 'ok', 'and is not an error');
   await screenshot(b, '40-mapping-editor');
 });
 
@@ -138,6 +145,7 @@ test('removing date_mdy from birthDate shows the failure on the rows it breaks',
   );
   const eleventh = rows.find((r) => r.row === 11);
   assert.equal(eleventh.after.birthDate, '02/30/1975');
+  assert.match(eleventh.problems.find((p) => p.rule === 'fhir.schema').text, /is not a valid FHIR date/);
   assert.ok(
     eleventh.problems.some((p) => /birthDate/.test(p.target) && p.rule === 'fhir.schema'),
     `row 11 now fails FHIR's date format instead of date_mdy: ${JSON.stringify(eleventh.problems)}`,
@@ -205,4 +213,39 @@ test('saving makes version 2, and comparing with v1 lists the changed element', 
   assert.deepEqual(steps, ['trim', 'date_mdy']);
   assert.equal(await (await b.$('[data-testid="btn-save-mapping"]')).isEnabled(), false, 'an older version is not saved over');
   await screenshot(b, '44-mapping-v1-readonly');
+});
+
+test('a new mapping is built from source columns and saved as version 1', async () => {
+  const b = app.browser;
+  await (await b.$('[data-testid="btn-new-mapping"]')).click();
+  await (await b.$('[data-testid="new-mapping-dialog"]')).waitForDisplayed({ timeout: 20_000 });
+  await (await b.$('[data-testid="new-mapping-name"]')).setValue('patients-dob');
+  await choose(b, 'new-mapping-resource', 'Patient');
+  await (await b.$('[data-testid="btn-create-mapping"]')).click();
+  await b.waitUntil(async () => (await text(b, 'editor-name')) === 'patients-dob', {
+    timeout: 20_000,
+    timeoutMsg: 'the editor opens on the new mapping',
+  });
+
+  // The identifier row is selected: a click on MRN reads it; the system is typed.
+  await (await b.$('[data-testid="source-column"][data-column="MRN"]')).click();
+  await (await b.$('[data-testid="identifier-row"] input[aria-label="Identifier system"]')).setValue('urn:example:mrn');
+  await choose(b, 'add-element', 'birthDate');
+  const row = await b.$('[data-testid="element-row"][data-target="birthDate"]');
+  await row.waitForExist({ timeout: 20_000 });
+  await (await b.$('[data-testid="source-column"][data-column="DOB"]')).click();
+  await (await row.$('[data-testid="add-step"]')).setValue('date_mdy');
+  await b.keys('Enter');
+  // Row 11 (02/30/1975) and row 19 (no MRN) fail; the rest convert.
+  await waitForCount(b, '18 of 20 rows convert cleanly', 'the new mapping previews like the loaded one');
+  const first = (await previewRows(b)).find((r) => r.row === 1);
+  assert.equal(first.after.birthDate, '2000-09-03');
+  await screenshot(b, '45-mapping-new');
+
+  await (await b.$('[data-testid="btn-save-mapping"]')).click();
+  await waitForText(b, 'save-note', 'v1 saved');
+  await b.waitUntil(async () => (await b.$$('[data-testid="mapping-item"]')).length === 2, {
+    timeout: 20_000,
+    timeoutMsg: 'the new mapping is listed beside patients',
+  });
 });
