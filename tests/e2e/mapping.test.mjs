@@ -242,6 +242,14 @@ test('a new mapping is built from source columns and saved as version 1', async 
   assert.equal(first.after.birthDate, '2000-09-03');
   await screenshot(b, '45-mapping-new');
 
+  // Opening another mapping now would lose the unsaved one: the editor asks first.
+  await (await b.$('[data-testid="mapping-item"][data-name="patients"] button')).click();
+  await (await b.$('[data-testid="leave-bar"]')).waitForDisplayed({ timeout: 20_000 });
+  assert.match(await text(b, 'leave-bar'), /patients-dob has unsaved changes\. Open patients and lose them\?/);
+  await screenshot(b, '46-mapping-unsaved-guard');
+  await (await b.$('[data-testid="btn-keep-editing"]')).click();
+  assert.equal(await text(b, 'editor-name'), 'patients-dob', 'still editing the new mapping');
+
   await (await b.$('[data-testid="btn-save-mapping"]')).click();
   await waitForText(b, 'save-note', 'v1 saved');
   await b.waitUntil(async () => (await b.$$('[data-testid="mapping-item"]')).length === 2, {

@@ -329,7 +329,7 @@ export class MappingEditor {
     }
   }
 
-  /** Show another version (read-only unless it is the latest). Unsaved edits are dropped. */
+  /** Show another version (read-only unless it is the latest); also how edits are reverted. */
   async showVersion(version: number): Promise<void> {
     this.saveNote = null;
     this.diff = null;
@@ -357,18 +357,30 @@ export class MappingEditor {
   }
 }
 
+/** What the analyst asked for while the editor held unsaved changes. */
+export type Leaving = { kind: 'open'; name: string } | { kind: 'new'; name: string; source: string; resource: string } | { kind: 'close' };
+
 /** The editor in the main area, and the "New mapping…" dialog. */
 class MappingStudio {
   editor = $state.raw<MappingEditor | null>(null);
   newOpen = $state(false);
   resourceTypes = $state.raw<string[]>([]);
+  /** Waiting for the analyst to discard unsaved changes (or keep editing). */
+  leaving = $state.raw<Leaving | null>(null);
 
+  /** Unsaved work that switching away would lose. */
+  get #unsaved(): boolean {
+    const e = this.editor;
+    return e !== null && !e.readOnly && (e.isNew || e.dirty);
+  }
+
+  /** Open a mapping; the one already open is shown again as it was left. */
   async open(name: string): Promise<void> {
-    this.editor?.dispose();
-    const editor = new MappingEditor(name);
-    this.editor = editor;
-    app.mainView = 'mapping';
-    await editor.load();
+    if (this.editor?.name === name) {
+      app.mainView = 'mapping';
+      return;
+    }
+    await this.#leave({ kind: 'open', name });
   }
 
   async openNew(): Promise<void> {
@@ -385,17 +397,42 @@ class MappingStudio {
   /** Start editing a new mapping; it is stored when first saved. */
   async create(name: string, source: string, resource: string): Promise<void> {
     this.newOpen = false;
-    this.editor?.dispose();
-    const editor = new MappingEditor(name);
-    this.editor = editor;
-    app.mainView = 'mapping';
-    await editor.start(source, resource);
+    await this.#leave({ kind: 'new', name, source, resource });
   }
 
   close(): void {
+    void this.#leave({ kind: 'close' });
+  }
+
+  /** Go where the analyst asked, unless that would drop unsaved changes: then ask first. */
+  async #leave(to: Leaving, discard = false): Promise<void> {
+    if (this.#unsaved && !discard) {
+      this.leaving = to;
+      app.mainView = 'mapping';
+      return;
+    }
+    this.leaving = null;
     this.editor?.dispose();
-    this.editor = null;
-    app.mainView = 'data';
+    if (to.kind === 'close') {
+      this.editor = null;
+      app.mainView = 'data';
+      return;
+    }
+    const editor = new MappingEditor(to.name);
+    this.editor = editor;
+    app.mainView = 'mapping';
+    if (to.kind === 'open') await editor.load();
+    else await editor.start(to.source, to.resource);
+  }
+
+  /** Drop the unsaved changes and go on. */
+  async discardAndLeave(): Promise<void> {
+    const to = this.leaving;
+    if (to !== null) await this.#leave(to, true);
+  }
+
+  keepEditing(): void {
+    this.leaving = null;
   }
 }
 
