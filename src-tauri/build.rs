@@ -21,6 +21,13 @@ const COMMANDS: &[&str] = &[
     "push",
     "pipeline_status",
     "cancel",
+    "mapping_get",
+    "mapping_save",
+    "mapping_preview",
+    "mapping_diff",
+    "mapping_targets",
+    "mapping_resource_types",
+    "mapping_lineage",
 ];
 
 fn main() {

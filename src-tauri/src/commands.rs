@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::*;
 use cutover_engine::api::{self, Cancel, Ctx, SystemClock};
+use cutover_engine::fhir::ElementInfo;
+use cutover_engine::mapping::spec::MappingSpec;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -264,4 +266,72 @@ pub async fn cancel(state: State<'_, AppState>, op_id: String) -> CmdResult<bool
         .lock()
         .map_err(|_| internal("state poisoned"))?;
     Ok(ops.get(&op_id).map(|c| c.cancel()).is_some())
+}
+
+// ---- Mapping editor -------------------------------------------------------------
+
+/// A mapping's spec at a version (the latest when none), with its versions listed.
+#[tauri::command]
+pub async fn mapping_get(
+    state: State<'_, AppState>,
+    name: String,
+    version: Option<u32>,
+) -> CmdResult<MappingDetail> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::studio::get(&ctx, &name, version)).await
+}
+
+/// Save an edited spec as the next version of its mapping.
+#[tauri::command]
+pub async fn mapping_save(
+    state: State<'_, AppState>,
+    spec: MappingSpec,
+) -> CmdResult<MappingSummary> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::studio::save(&ctx, &spec)).await
+}
+
+/// Convert sample rows with the spec as edited; writes nothing.
+#[tauri::command]
+pub async fn mapping_preview(
+    state: State<'_, AppState>,
+    req: MappingPreviewRequest,
+) -> CmdResult<MappingPreview> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::studio::preview(&ctx, &req)).await
+}
+
+/// What changed between two versions of a mapping, element by element.
+#[tauri::command]
+pub async fn mapping_diff(
+    state: State<'_, AppState>,
+    name: String,
+    from: u32,
+    to: u32,
+) -> CmdResult<MappingDiff> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::studio::diff(&ctx, &name, from, to)).await
+}
+
+/// The elements of a FHIR resource or data type.
+#[tauri::command]
+pub async fn mapping_targets(type_name: String) -> CmdResult<Vec<ElementInfo>> {
+    blocking(move || api::studio::targets(&type_name)).await
+}
+
+/// Every FHIR R4 resource type.
+#[tauri::command]
+pub async fn mapping_resource_types() -> CmdResult<Vec<String>> {
+    Ok(api::studio::resource_types())
+}
+
+/// Where a converted resource's values came from.
+#[tauri::command]
+pub async fn mapping_lineage(
+    state: State<'_, AppState>,
+    resource_id: String,
+    element: Option<String>,
+) -> CmdResult<Lineage> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::studio::lineage(&ctx, &resource_id, element.as_deref())).await
 }

@@ -77,6 +77,13 @@ pub fn run() {
             commands::push,
             commands::pipeline_status,
             commands::cancel,
+            commands::mapping_get,
+            commands::mapping_save,
+            commands::mapping_preview,
+            commands::mapping_diff,
+            commands::mapping_targets,
+            commands::mapping_resource_types,
+            commands::mapping_lineage,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

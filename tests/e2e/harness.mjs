@@ -74,7 +74,8 @@ async function waitForPort(port) {
   throw new Error(`nothing listens on ${port}`);
 }
 
-let nextPort = 4444;
+// CUTOVER_E2E_PORT moves the drivers' ports, for two runs on one machine.
+let nextPort = Number(process.env.CUTOVER_E2E_PORT ?? 4444);
 
 /**
  * Start tauri-driver and open the app. `args` go to the app (e.g. ['--project', file]);

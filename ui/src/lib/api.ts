@@ -18,6 +18,13 @@ import type {
   ImportPreview,
   ImportRequest,
   ImportSummary,
+  ElementInfo,
+  Lineage,
+  MappingDetail,
+  MappingDiff,
+  MappingPreview,
+  MappingPreviewRequest,
+  MappingSpec,
   MappingSummary,
   Page,
   PageRequest,
@@ -182,6 +189,43 @@ export function validate(opId: string, onProgress: ProgressHandler): Promise<Val
 
 export function findings(limit: number): Promise<Finding[]> {
   return call('findings', { limit });
+}
+
+// ---- Mapping editor ----------------------------------------------------------------
+
+/** A mapping's spec at a version (the latest when null), with every version listed. */
+export function mappingGet(name: string, version: number | null = null): Promise<MappingDetail> {
+  return call('mapping_get', { name, version });
+}
+
+/** Save an edited spec as the next version of its mapping (nothing new if unchanged). */
+export function mappingSave(spec: MappingSpec): Promise<MappingSummary> {
+  return call('mapping_save', { spec });
+}
+
+/** Convert sample rows with the spec as edited; writes nothing. A spec that does not
+ * compile comes back as `spec_error`, not as a rejection. */
+export function mappingPreview(req: MappingPreviewRequest): Promise<MappingPreview> {
+  return call('mapping_preview', { req });
+}
+
+/** What changed from one version of a mapping to another, element by element. */
+export function mappingDiff(name: string, from: number, to: number): Promise<MappingDiff> {
+  return call('mapping_diff', { name, from, to });
+}
+
+/** The elements of a FHIR resource type (`Patient`) or data type (`HumanName`). */
+export function mappingTargets(typeName: string): Promise<ElementInfo[]> {
+  return call('mapping_targets', { typeName });
+}
+
+export function mappingResourceTypes(): Promise<string[]> {
+  return call('mapping_resource_types');
+}
+
+/** Where a converted resource's values came from (one element, or all). */
+export function mappingLineage(resourceId: string, element: string | null = null): Promise<Lineage> {
+  return call('mapping_lineage', { resourceId, element });
 }
 
 // ---- Push and status --------------------------------------------------------------

@@ -80,6 +80,8 @@ class AppState {
   dryRun = $state(false);
   /** The import dialog is showing (it keeps its own files and previews). */
   importOpen = $state(false);
+  /** What the main area shows: staged data (grid or snapshot diff) or the mapping editor. */
+  mainView = $state<'data' | 'mapping'>('data');
   /** The source whose snapshots are being compared in the main area, if any. */
   diffSourceId = $state<number | null>(null);
   /** The column profile panel is showing beside the grid. */
@@ -191,6 +193,7 @@ class AppState {
     this.lastValidate = null;
     this.selectedSnapshotId = null;
     this.diffSourceId = null;
+    this.mainView = 'data';
     this.error = null;
     await Promise.all([this.refreshSources(), this.refreshMappings(), this.refreshStatus(), this.refreshFindings()]);
   }
@@ -239,10 +242,12 @@ class AppState {
   selectSnapshot(id: number): void {
     this.selectedSnapshotId = id;
     this.diffSourceId = null;
+    this.mainView = 'data';
   }
 
   openDiff(sourceId: number): void {
     this.diffSourceId = sourceId;
+    this.mainView = 'data';
   }
 
   closeDiff(): void {
