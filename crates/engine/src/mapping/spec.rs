@@ -385,3 +385,86 @@ transforms = ["trim", "upper", { map = { M = "male", F = "female" }, otherwise =
         }
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use std::path::Path;
+
+    fn schema() -> jsonschema::Validator {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/mapping-spec.schema.json");
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        jsonschema::validator_for(&schema).unwrap()
+    }
+
+    fn specs() -> Vec<std::path::PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        ["mappings", "clinic/mappings"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect()
+    }
+
+    #[test]
+    fn every_fixture_spec_fits_the_json_schema_and_compiles() {
+        let v = schema();
+        let all = specs();
+        assert!(all.len() >= 9, "{all:?}");
+        for path in all {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let json: serde_json::Value = toml::from_str(&text).unwrap();
+            let errors: Vec<String> = v
+                .iter_errors(&json)
+                .map(|e| format!("{} {e}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+            // Crosswalk steps need the project's tables; everything else compiles here.
+            if !text.contains("crosswalk") {
+                super::compile(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+        }
+    }
+
+    #[test]
+    fn the_json_schema_refuses_what_the_engine_refuses() {
+        let v = schema();
+        let base = serde_json::json!({
+            "format": 2, "name": "n", "source": "s", "resource": "Patient",
+            "identifier": { "system": "urn:x", "column": "MRN" },
+            "element": [{ "target": "name[0]", "column": "NAME", "transforms": ["split_name"] }]
+        });
+        assert!(v.is_valid(&base));
+        for (pointer, bad) in [
+            ("/element/0/transforms/0", serde_json::json!("splitname")),
+            ("/element/0/target", serde_json::json!("name[0]..given")),
+            ("/element/0/value", serde_json::json!("x")),
+            ("/identifier/system", serde_json::json!("MRN")),
+            ("/element/0/colum", serde_json::json!("NAME")),
+        ] {
+            let mut spec = base.clone();
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            match spec.pointer_mut(parent).unwrap() {
+                serde_json::Value::Array(a) => a[key.parse::<usize>().unwrap()] = bad,
+                other => other[key] = bad,
+            }
+            assert!(!v.is_valid(&spec), "{pointer} should be refused");
+        }
+    }
+
+    #[test]
+    fn every_named_transform_is_in_the_json_schema() {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/mapping-spec.schema.json"),
+        )
+        .unwrap();
+        for name in crate::mapping::transforms::NAMED {
+            assert!(
+                text.contains(&format!("\"{name}\"")),
+                "{name} missing from the schema"
+            );
+        }
+    }
+}
