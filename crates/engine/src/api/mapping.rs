@@ -134,6 +134,43 @@ pub(crate) fn list_with(conn: &Connection) -> Result<Vec<MappingSummary>> {
 /// Rows converted per batch handed from the converting thread to the writer.
 const BATCH: usize = 1024;
 
+/// Threads converting rows beside the one writing them.
+const CONVERTERS: usize = 2;
+
+/// Convert one staged row and serialise the resource (on a converter thread).
+fn convert_one_row(
+    mapping: &CompiledMapping,
+    index: &ColumnIndex,
+    namespace: &Uuid,
+    row: &crate::api::dto::StagedRow,
+) -> Converted {
+    let outcome = match convert_row(mapping, index, namespace, row) {
+        RowOutcome::Converted {
+            id,
+            identifier_value,
+            resource,
+            problems,
+        } => {
+            // serde_json's own writer, not Display (which goes through fmt).
+            let body = serde_json::to_string(&resource).unwrap_or_default();
+            let hash = staging::hex(&xxhash_rust::xxh3::xxh3_128(body.as_bytes()).to_be_bytes());
+            Made::Resource {
+                id,
+                identifier_value,
+                body,
+                hash,
+                problems,
+            }
+        }
+        RowOutcome::Failed(problems) => Made::Nothing(problems),
+    };
+    Converted {
+        row: row.row,
+        line: row.line,
+        outcome,
+    }
+}
+
 /// A staged row and what it became, ready to write.
 struct Converted {
     /// Only the row's position travels: the staged values stay (and are freed) on the
@@ -239,60 +276,50 @@ fn convert_one(
     let (mut read, mut converted, mut failed) = (0i64, 0i64, 0i64);
     // Two stages on two threads: one reads staged rows (on its own WAL connection) and
     // converts them, serialising and hashing each resource; this one writes.
+    let n_columns = columns.len();
     let producer_result = std::thread::scope(|scope| -> Result<()> {
-        let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Converted>>(8);
-        // Written batches go back to be freed where they were allocated (glibc's malloc
-        // locks when one thread frees many small blocks another allocated).
-        let (to_producer, written_batches) = std::sync::mpsc::sync_channel::<Vec<Converted>>(16);
         let mapping = &mapping;
         let index = &index;
-        let producer = scope.spawn(move || -> Result<()> {
-            let conn = ctx.open()?;
-            let mut batch = Vec::with_capacity(BATCH);
-            staging::for_each_row(&conn, snapshot_id, |row| {
-                let outcome = match convert_row(mapping, index, &namespace, &row) {
-                    RowOutcome::Converted {
-                        id,
-                        identifier_value,
-                        resource,
-                        problems,
-                    } => {
-                        // serde_json's own writer, not Display (which goes through fmt).
-                        let body = serde_json::to_string(&resource).unwrap_or_default();
-                        let hash = staging::hex(
-                            &xxhash_rust::xxh3::xxh3_128(body.as_bytes()).to_be_bytes(),
-                        );
-                        Made::Resource {
-                            id,
-                            identifier_value,
-                            body,
-                            hash,
-                            problems,
-                        }
-                    }
-                    RowOutcome::Failed(problems) => Made::Nothing(problems),
-                };
-                batch.push(Converted {
-                    row: row.row,
-                    line: row.line,
-                    outcome,
-                });
-                if batch.len() == BATCH {
+        // Converter w takes batches w, w + W, w + 2W, … (row ranges of BATCH rows) and
+        // sends them in order on its own channel; the writer takes batch k from converter
+        // k % W, so rows are written in file order whatever the timing.
+        let mut receivers = Vec::with_capacity(CONVERTERS);
+        let mut recyclers = Vec::with_capacity(CONVERTERS);
+        let mut converters = Vec::with_capacity(CONVERTERS);
+        for w in 0..CONVERTERS {
+            let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Converted>>(4);
+            // Written batches go back to be freed where they were allocated (glibc's
+            // malloc locks when one thread frees many small blocks another allocated).
+            let (to_producer, written_batches) = std::sync::mpsc::sync_channel::<Vec<Converted>>(8);
+            receivers.push(batches);
+            recyclers.push(to_producer);
+            converters.push(scope.spawn(move || -> Result<()> {
+                let conn = ctx.open()?;
+                let mut k = w as i64;
+                while k * (BATCH as i64) < row_count {
+                    let from = k * BATCH as i64 + 1;
+                    let mut batch = Vec::with_capacity(BATCH);
+                    staging::for_each_row_between(
+                        &conn,
+                        snapshot_id,
+                        n_columns,
+                        (from, from + BATCH as i64 - 1),
+                        |row| {
+                            batch.push(convert_one_row(mapping, index, &namespace, &row));
+                            Ok(())
+                        },
+                    )?;
                     while let Ok(done) = written_batches.try_recv() {
                         drop(done);
                     }
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if to_writer.send(full).is_err() {
-                        return Ok(false);
+                    if to_writer.send(batch).is_err() {
+                        break;
                     }
+                    k += CONVERTERS as i64;
                 }
-                Ok(true)
-            })?;
-            if !batch.is_empty() {
-                let _ = to_writer.send(batch);
-            }
-            Ok(())
-        });
+                Ok(())
+            }));
+        }
         let written = (|| -> Result<()> {
             let mut insert = tx
                 .prepare(
@@ -303,7 +330,8 @@ fn convert_one(
                 .ctx("preparing resource insert")?;
             let mut sink =
                 findings::Writer::new(&tx, Stage::Convert, Some(summary.id), snapshot_id)?;
-            for batch in batches.iter() {
+            let mut k = 0usize;
+            while let Ok(batch) = receivers[k % CONVERTERS].recv() {
                 for Converted { row, line, outcome } in &batch {
                     let (row, line) = (*row, *line);
                     read += 1;
@@ -377,17 +405,25 @@ fn convert_one(
                         }
                     }
                 }
-                let _ = to_producer.try_send(batch);
+                let _ = recyclers[k % CONVERTERS].try_send(batch);
+                k += 1;
                 cancel.check("conversion")?;
                 throttle.tick(read);
             }
             Ok(())
         })();
-        // Stop the producer (if the writer failed) by dropping the receiver, then wait.
-        drop(batches);
-        let produced = producer
-            .join()
-            .map_err(|_| EngineError::Internal("conversion thread panicked".into()))?;
+        // Stop the converters (if the writer failed) by dropping the receivers, then wait.
+        drop(receivers);
+        drop(recyclers);
+        let mut produced = Ok(());
+        for c in converters {
+            let r = c
+                .join()
+                .map_err(|_| EngineError::Internal("conversion thread panicked".into()))?;
+            if produced.is_ok() {
+                produced = r;
+            }
+        }
         written?;
         produced
     });
@@ -407,4 +443,81 @@ fn convert_one(
         converted,
         failed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::dto::ImportRequest;
+    use crate::api::{NoProgress, import, project};
+
+    /// Several batches over both converter threads: rows are written in file order, so a
+    /// repeated identifier is always the later row's finding, and every row is accounted
+    /// for.
+    #[test]
+    fn a_conversion_over_many_batches_keeps_file_order_and_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Ctx::new(dir.path().join("p.cutover"));
+        project::create(&ctx, None).unwrap();
+        let rows = BATCH * 5 + 17;
+        let mut csv = String::from("MRN,DOB\n");
+        for i in 1..=rows {
+            // Row 3000 repeats row 10's MRN; row 4500 has a bad date.
+            let mrn = if i == 3000 { 10 } else { i };
+            let dob = if i == 4500 {
+                "02/30/1970"
+            } else {
+                "01/02/1970"
+            };
+            csv.push_str(&format!("M{mrn},{dob}\n"));
+        }
+        let path = dir.path().join("p.csv");
+        std::fs::write(&path, csv).unwrap();
+        let req = ImportRequest {
+            path: path.display().to_string(),
+            ..Default::default()
+        };
+        import::run(&ctx, &req, &NoProgress, &Cancel::new()).unwrap();
+        let spec = dir.path().join("p.toml");
+        std::fs::write(
+            &spec,
+            "format = 2\nname = \"p\"\nsource = \"p\"\nresource = \"Patient\"\n[identifier]\nsystem = \"urn:x\"\ncolumn = \"MRN\"\n[[element]]\ntarget = \"birthDate\"\ncolumn = \"DOB\"\ntransforms = [\"date_mdy\"]\n",
+        )
+        .unwrap();
+        load(&ctx, &spec).unwrap();
+        let out = convert(&ctx, &NoProgress, &Cancel::new()).unwrap();
+        assert_eq!(
+            (out[0].rows_read, out[0].converted, out[0].failed),
+            (rows as i64, rows as i64 - 1, 1)
+        );
+        let conn = ctx.open().unwrap();
+        let finding = |rule: &str| -> Vec<i64> {
+            let mut stmt = conn
+                .prepare("SELECT row FROM finding WHERE rule = ?1 ORDER BY row")
+                .unwrap();
+            stmt.query_map([rule], |r| r.get(0))
+                .unwrap()
+                .collect::<std::result::Result<_, _>>()
+                .unwrap()
+        };
+        assert_eq!(finding("identifier.duplicate"), [3000]);
+        assert_eq!(finding("transform.date_mdy"), [4500]);
+        let (min, max, n): (i64, i64, i64) = conn
+            .query_row(
+                "SELECT min(row), max(row), count(*) FROM resource",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((min, max, n), (1, rows as i64, rows as i64 - 1));
+        // The first of the repeated MRNs is the one kept.
+        let kept: i64 = conn
+            .query_row(
+                "SELECT row FROM resource WHERE identifier_value = 'M10'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 10);
+    }
 }

@@ -252,6 +252,28 @@ pub fn for_each_row(
     Ok(())
 }
 
+/// Visit the rows numbered `from..=to` in order (rows are numbered densely from 1, so
+/// this is a key-range scan): how parallel passes share a snapshot out.
+pub fn for_each_row_between(
+    conn: &Connection,
+    snapshot_id: i64,
+    columns: usize,
+    (from, to): (i64, i64),
+    mut visit: impl FnMut(StagedRow) -> Result<()>,
+) -> Result<()> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE row BETWEEN ?1 AND ?2 ORDER BY row",
+        select_list(columns),
+        table_name(snapshot_id)
+    );
+    let mut stmt = conn.prepare_cached(&sql).ctx("reading staged rows")?;
+    let mut rows = stmt.query((from, to)).ctx("reading staged rows")?;
+    while let Some(r) = rows.next().ctx("reading staged rows")? {
+        visit(read_row(r, columns).ctx("reading staged row")?)?;
+    }
+    Ok(())
+}
+
 /// Visit every row's values in row order, as the bytes SQLite holds (staged text is
 /// UTF-8; the caller checks, once for many values if it likes): nothing is copied and
 /// nothing is held, for passes over large snapshots. `visit` gets one value per column,
