@@ -103,9 +103,22 @@ pub fn check(resource: &Json) -> Vec<SchemaIssue> {
     v.iter_errors(resource)
         .map(|e| SchemaIssue {
             path: e.instance_path().to_string(),
-            message: e.masked().to_string(),
+            message: readable(&e.schema_path().to_string(), e.masked().to_string()),
         })
         .collect()
+}
+
+/// A primitive's pattern failure names the FHIR type instead of quoting its regex:
+/// `…/definitions/date/pattern` → "value is not a valid FHIR date".
+fn readable(schema_path: &str, masked: String) -> String {
+    let mut parts = schema_path.rsplit('/');
+    if parts.next() == Some("pattern")
+        && let Some(ty) = parts.next()
+        && parts.next() == Some("definitions")
+    {
+        return format!("value is not a valid FHIR {ty}");
+    }
+    masked
 }
 
 /// What one element of a resource (or of a data type) is.
@@ -362,6 +375,8 @@ mod tests {
             issues.iter().any(|i| i.message.contains("colour")),
             "{issues:?}"
         );
+        let date = issues.iter().find(|i| i.path == "/birthDate").unwrap();
+        assert_eq!(date.message, "value is not a valid FHIR date");
         let text = format!("{issues:?}");
         assert!(
             !text.contains("femme") && !text.contains("03/15/1980"),
