@@ -28,6 +28,11 @@ const COMMANDS: &[&str] = &[
     "mapping_targets",
     "mapping_resource_types",
     "mapping_lineage",
+    "crosswalk_load",
+    "crosswalk_list",
+    "crosswalk_entries",
+    "crosswalk_coverage",
+    "crosswalk_concept_map",
 ];
 
 fn main() {

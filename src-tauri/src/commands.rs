@@ -335,3 +335,68 @@ pub async fn mapping_lineage(
     let ctx = ctx(&state)?;
     blocking(move || api::studio::lineage(&ctx, &resource_id, element.as_deref())).await
 }
+
+// ---- Crosswalks -------------------------------------------------------------------
+
+/// Read a crosswalk file into the project (replacing one of the same name).
+#[tauri::command]
+pub async fn crosswalk_load(
+    state: State<'_, AppState>,
+    req: CrosswalkLoadRequest,
+) -> CmdResult<CrosswalkSummary> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::crosswalk::load(&ctx, &req)).await
+}
+
+/// Every crosswalk in the project.
+#[tauri::command]
+pub async fn crosswalk_list(state: State<'_, AppState>) -> CmdResult<Vec<CrosswalkSummary>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::crosswalk::list(&ctx)).await
+}
+
+/// A page of a crosswalk's entries, in file order.
+#[tauri::command]
+pub async fn crosswalk_entries(
+    state: State<'_, AppState>,
+    name: String,
+    offset: i64,
+    limit: u32,
+) -> CmdResult<CrosswalkEntries> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::crosswalk::entries(&ctx, &name, offset, limit)).await
+}
+
+/// Every legacy code of a source column, by frequency, and whether the crosswalk maps it.
+#[tauri::command]
+pub async fn crosswalk_coverage(
+    state: State<'_, AppState>,
+    req: CoverageRequest,
+) -> CmdResult<CoverageReport> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::crosswalk::coverage(&ctx, &req)).await
+}
+
+/// A crosswalk as a FHIR R4 ConceptMap; written to `out` (pretty JSON) when given, as the
+/// CLI's `--out` does.
+#[tauri::command]
+pub async fn crosswalk_concept_map(
+    state: State<'_, AppState>,
+    req: ConceptMapRequest,
+    out: Option<String>,
+) -> CmdResult<serde_json::Value> {
+    let ctx = ctx(&state)?;
+    blocking(move || {
+        let map = api::crosswalk::concept_map(&ctx, &req)?;
+        if let Some(path) = out {
+            let text = serde_json::to_string_pretty(&map)
+                .map_err(|e| EngineError::Internal(e.to_string()))?;
+            std::fs::write(&path, text + "\n").map_err(|e| EngineError::Io {
+                context: format!("writing the ConceptMap to {path}"),
+                source: e,
+            })?;
+        }
+        Ok(map)
+    })
+    .await
+}

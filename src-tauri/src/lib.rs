@@ -84,6 +84,11 @@ pub fn run() {
             commands::mapping_targets,
             commands::mapping_resource_types,
             commands::mapping_lineage,
+            commands::crosswalk_load,
+            commands::crosswalk_list,
+            commands::crosswalk_entries,
+            commands::crosswalk_coverage,
+            commands::crosswalk_concept_map,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

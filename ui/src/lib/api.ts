@@ -9,7 +9,13 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { open, save } from '@tauri-apps/plugin-dialog';
 import type {
+  ConceptMapRequest,
   ConvertSummary,
+  CoverageReport,
+  CoverageRequest,
+  CrosswalkEntries,
+  CrosswalkLoadRequest,
+  CrosswalkSummary,
   DiffPage,
   DiffRequest,
   ErrorCode,
@@ -228,6 +234,33 @@ export function mappingLineage(resourceId: string, element: string | null = null
   return call('mapping_lineage', { resourceId, element });
 }
 
+// ---- Crosswalks ------------------------------------------------------------------
+
+/** Read a crosswalk file into the project (replacing one of the same name). Blank and
+ * repeated codes come back as `problems` (line and column), not as a rejection. */
+export function crosswalkLoad(req: CrosswalkLoadRequest): Promise<CrosswalkSummary> {
+  return call('crosswalk_load', { req });
+}
+
+export function crosswalkList(): Promise<CrosswalkSummary[]> {
+  return call('crosswalk_list');
+}
+
+/** A page of a crosswalk's entries in file order (at most 1000). */
+export function crosswalkEntries(name: string, offset: number, limit: number): Promise<CrosswalkEntries> {
+  return call('crosswalk_entries', { name, offset, limit });
+}
+
+/** Every legacy code of a source column, most frequent first, and what the crosswalk maps it to. */
+export function crosswalkCoverage(req: CoverageRequest): Promise<CoverageReport> {
+  return call('crosswalk_coverage', { req });
+}
+
+/** The crosswalk as a FHIR R4 ConceptMap; also written to `out` when given. */
+export function crosswalkConceptMap(req: ConceptMapRequest, out: string | null): Promise<unknown> {
+  return call('crosswalk_concept_map', { req, out });
+}
+
 // ---- Push and status --------------------------------------------------------------
 
 export function push(
@@ -315,4 +348,32 @@ export function pickMappingFile(): Promise<string | null> {
       filters: [{ name: 'Mapping spec', extensions: ['toml'] }],
     }),
   );
+}
+
+/** A crosswalk file to load; null when the analyst cancels. */
+export function pickCrosswalkFile(): Promise<string | null> {
+  return dialog(() =>
+    open({
+      title: 'Load a crosswalk',
+      multiple: false,
+      directory: false,
+      filters: [
+        { name: 'Crosswalk tables', extensions: exts('csv', 'tsv', 'txt', 'xlsx', 'xls', 'ods') },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    }),
+  );
+}
+
+/** Where to write a ConceptMap; null when the analyst cancels. */
+export function pickConceptMapPath(name: string): Promise<string | null> {
+  return dialog(async () => {
+    const path = await save({
+      title: 'Export ConceptMap',
+      defaultPath: `${name}.conceptmap.json`,
+      filters: [{ name: 'FHIR JSON', extensions: ['json'] }],
+    });
+    if (path === null) return null;
+    return /\.json$/i.test(path) ? path : `${path}.json`;
+  });
 }

@@ -4,6 +4,7 @@
 
 import * as api from './api';
 import type {
+  CrosswalkSummary,
   ErrorDto,
   Finding,
   ImportRequest,
@@ -66,6 +67,7 @@ class AppState {
   recent = $state.raw<RecentProject[]>([]);
   sources = $state.raw<SourceSummary[]>([]);
   mappings = $state.raw<MappingSummary[]>([]);
+  crosswalks = $state.raw<CrosswalkSummary[]>([]);
   status = $state.raw<PipelineStatus | null>(null);
   findings = $state.raw<Finding[]>([]);
   findingsOpen = $state(false);
@@ -80,8 +82,9 @@ class AppState {
   dryRun = $state(false);
   /** The import dialog is showing (it keeps its own files and previews). */
   importOpen = $state(false);
-  /** What the main area shows: staged data (grid or snapshot diff) or the mapping editor. */
-  mainView = $state<'data' | 'mapping'>('data');
+  /** What the main area shows: staged data (grid or snapshot diff), the mapping editor or
+   * the crosswalk editor. */
+  mainView = $state<'data' | 'mapping' | 'crosswalk'>('data');
   /** The source whose snapshots are being compared in the main area, if any. */
   diffSourceId = $state<number | null>(null);
   /** The column profile panel is showing beside the grid. */
@@ -187,6 +190,7 @@ class AppState {
     this.project = info;
     this.sources = [];
     this.mappings = [];
+    this.crosswalks = [];
     this.status = null;
     this.findings = [];
     this.findingsOpen = false;
@@ -195,7 +199,13 @@ class AppState {
     this.diffSourceId = null;
     this.mainView = 'data';
     this.error = null;
-    await Promise.all([this.refreshSources(), this.refreshMappings(), this.refreshStatus(), this.refreshFindings()]);
+    await Promise.all([
+      this.refreshSources(),
+      this.refreshMappings(),
+      this.refreshCrosswalks(),
+      this.refreshStatus(),
+      this.refreshFindings(),
+    ]);
   }
 
   // ---- Refreshing from the engine -----------------------------------------------------
@@ -218,6 +228,14 @@ class AppState {
   async refreshMappings(): Promise<void> {
     try {
       this.mappings = await api.mappings();
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  async refreshCrosswalks(): Promise<void> {
+    try {
+      this.crosswalks = await api.crosswalkList();
     } catch (err) {
       this.showError(err);
     }
