@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "mapping_targets",
     "mapping_resource_types",
     "mapping_lineage",
+    "mapping_suggest",
 ];
 
 fn main() {

@@ -335,3 +335,14 @@ pub async fn mapping_lineage(
     let ctx = ctx(&state)?;
     blocking(move || api::studio::lineage(&ctx, &resource_id, element.as_deref())).await
 }
+
+/// Suggested mappings of a source's columns to a resource type's elements.
+#[tauri::command]
+pub async fn mapping_suggest(
+    state: State<'_, AppState>,
+    source: String,
+    resource: String,
+) -> CmdResult<Vec<Suggestion>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::studio::suggest(&ctx, &source, &resource)).await
+}

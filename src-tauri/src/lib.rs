@@ -84,6 +84,7 @@ pub fn run() {
             commands::mapping_targets,
             commands::mapping_resource_types,
             commands::mapping_lineage,
+            commands::mapping_suggest,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -36,6 +36,7 @@ import type {
   RecentProject,
   SnapshotProfile,
   SourceSummary,
+  Suggestion,
   ValidateSummary,
 } from './bindings';
 
@@ -226,6 +227,12 @@ export function mappingResourceTypes(): Promise<string[]> {
 /** Where a converted resource's values came from (one element, or all). */
 export function mappingLineage(resourceId: string, element: string | null = null): Promise<Lineage> {
   return call('mapping_lineage', { resourceId, element });
+}
+
+/** Proposed mappings of a source's columns to a resource type's elements, most
+ * confident first (the source is profiled first if it has not been). */
+export function mappingSuggest(source: string, resource: string): Promise<Suggestion[]> {
+  return call('mapping_suggest', { source, resource });
 }
 
 // ---- Push and status --------------------------------------------------------------
