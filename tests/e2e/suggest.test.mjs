@@ -70,6 +70,8 @@ test('suggestions map patients.csv in the New mapping flow: accept, reject, prev
     { column: 'MRN', target: 'identifier', confidence: '90%' },
     { column: 'PHONE', target: 'telecom[0].value', confidence: '85%' },
   ]);
+  await (await b.$('[data-testid="suggestions"]')).scrollIntoView();
+  await b.pause(300);
   await screenshot(b, '47-suggestions');
 
   await press(b, 'MRN', 'btn-accept');
@@ -88,6 +90,8 @@ test('suggestions map patients.csv in the New mapping flow: accept, reject, prev
     ['ZIP', 'PATIENT_NAME'],
     'accepted and rejected suggestions are no longer listed',
   );
+  await (await b.$('[data-testid="suggestions"]')).scrollIntoView();
+  await b.pause(300);
   await screenshot(b, '48-suggestions-accepted');
 
   await (await b.$('[data-testid="btn-save-mapping"]')).click();
