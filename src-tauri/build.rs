@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "crosswalk_entries",
     "crosswalk_coverage",
     "crosswalk_concept_map",
+    "mapping_suggest",
 ];
 
 fn main() {

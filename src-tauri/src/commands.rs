@@ -400,3 +400,14 @@ pub async fn crosswalk_concept_map(
     })
     .await
 }
+
+/// Suggested mappings of a source's columns to a resource type's elements.
+#[tauri::command]
+pub async fn mapping_suggest(
+    state: State<'_, AppState>,
+    source: String,
+    resource: String,
+) -> CmdResult<Vec<Suggestion>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::studio::suggest(&ctx, &source, &resource)).await
+}

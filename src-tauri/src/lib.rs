@@ -89,6 +89,7 @@ pub fn run() {
             commands::crosswalk_entries,
             commands::crosswalk_coverage,
             commands::crosswalk_concept_map,
+            commands::mapping_suggest,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

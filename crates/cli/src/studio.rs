@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    ExportSummary, Lineage, MappingDiff, MappingPreview, MappingPreviewRequest,
+    ExportSummary, Lineage, MappingDiff, MappingPreview, MappingPreviewRequest, Suggestion,
 };
 use cutover_engine::api::{self, Cancel, Ctx};
-use cutover_engine::mapping::spec::MappingSpec;
+use cutover_engine::mapping::spec::{MappingSpec, to_toml};
+use cutover_engine::mapping::suggest;
+use cutover_engine::mapping::transforms::TransformSpec;
 
 use crate::output::{self, Out};
 
@@ -40,6 +42,23 @@ pub enum MappingCommand {
         limit: u32,
         #[arg(long, default_value_t = 0)]
         offset: i64,
+    },
+    /// Propose mappings of a source's columns to a resource type's elements, from header
+    /// names and the columns' profiles, each with a confidence and its reasons.
+    Suggest {
+        source: String,
+        /// The FHIR R4 resource type to map to.
+        #[arg(long)]
+        resource: String,
+        /// Write every suggestion, accepted, as a starting spec (TOML).
+        #[arg(long, requires_all = ["name", "system"])]
+        write: Option<PathBuf>,
+        /// The written spec's mapping name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The written spec's identifier system (a URI).
+        #[arg(long)]
+        system: Option<String>,
     },
 }
 
@@ -104,8 +123,69 @@ pub fn mapping(ctx: &Ctx, out: &Out, command: MappingCommand) -> Result<(), Engi
             }
             out.result(&p, || preview_text(&p));
         }
+        MappingCommand::Suggest {
+            source,
+            resource,
+            write,
+            name,
+            system,
+        } => {
+            let list = api::studio::suggest(ctx, &source, &resource)?;
+            if let (Some(file), Some(name), Some(system)) = (&write, &name, &system) {
+                let what = file.display().to_string();
+                let spec = suggest::spec_from(&list, name, &source, &resource, system)
+                    .map_err(|r| EngineError::bad_input(&what, r))?;
+                let text = to_toml(&spec).map_err(|r| EngineError::bad_input(&what, r))?;
+                std::fs::write(file, text).map_err(|e| EngineError::io_at(file, "writing", e))?;
+            }
+            out.result(&list, || {
+                let mut text = suggestions_text(&list);
+                if let Some(file) = &write {
+                    text.push_str(&format!(
+                        "\nWrote them all, accepted, to {}",
+                        file.display()
+                    ));
+                }
+                text
+            });
+        }
     }
     Ok(())
+}
+
+/// A transform chain as TOML inline values: `["trim", { date = { format = "M/D/YY" } }]`.
+fn chain_toml(chain: &[TransformSpec]) -> String {
+    let steps: Vec<String> = chain
+        .iter()
+        .map(|t| {
+            toml::Value::try_from(t)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|e| format!("<{e}>"))
+        })
+        .collect();
+    format!("[{}]", steps.join(", "))
+}
+
+fn suggestions_text(list: &[Suggestion]) -> String {
+    if list.is_empty() {
+        return "No suggestions: no header resembles a known name for this resource.".into();
+    }
+    let mut lines = Vec::new();
+    for s in list {
+        let columns = if s.columns.is_empty() {
+            s.column.clone()
+        } else {
+            s.columns.join(" + ")
+        };
+        lines.push(format!(
+            "{columns} → {}  {}  {:.0}%",
+            s.target,
+            chain_toml(&s.transforms),
+            s.confidence * 100.0
+        ));
+        lines.extend(s.reasons.iter().map(|r| format!("    {r}")));
+    }
+    lines.join("\n")
 }
 
 fn diff_text(d: &MappingDiff) -> String {

@@ -1229,3 +1229,87 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
     let (again, _) = convert_clinic(&second, &exported);
     assert_eq!(again, resources);
 }
+
+#[test]
+fn suggestions_for_patients_write_a_spec_that_loads_and_converts() {
+    let p = new_project();
+    json_ok(&["-p", &p.path, "import", &fixture("patients.csv")]);
+    let list = json_ok(&[
+        "-p",
+        &p.path,
+        "mapping",
+        "suggest",
+        "patients",
+        "--resource",
+        "Patient",
+    ]);
+    let got: Vec<(String, String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["column"].as_str().unwrap().to_string(),
+                s["target"].as_str().unwrap().to_string(),
+                s["transforms"].to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("DOB", "birthDate", r#"["trim","date_mdy"]"#),
+        ("ZIP", "address[0].postalCode", r#"["trim","zip"]"#),
+        ("PATIENT_NAME", "name[0]", r#"["trim","split_name"]"#),
+        (
+            "SEX",
+            "gender",
+            r#"["trim",{"map":{"F":"female","M":"male","U":"unknown"}}]"#,
+        ),
+        ("MRN", "identifier", r#"["trim"]"#),
+        ("PHONE", "telecom[0].value", r#"["trim"]"#),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(c, t, x)| (c.to_string(), t.to_string(), x.to_string()))
+        .collect();
+    assert_eq!(
+        got, expected,
+        "one suggestion per column, most confident first"
+    );
+    let text = serde_json::to_string(&list).unwrap();
+    for value in ["MRN100001", "ABERNATHY", "09/03/2000", "555-0148", "04183"] {
+        assert!(
+            !text.contains(value),
+            "reasons never quote values ({value})"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("suggested.toml");
+    let spec = spec.to_str().unwrap();
+    json_ok(&[
+        "-p",
+        &p.path,
+        "mapping",
+        "suggest",
+        "patients",
+        "--resource",
+        "Patient",
+        "--write",
+        spec,
+        "--name",
+        "suggested",
+        "--system",
+        "urn:oid:2.16.840.1.113883.3.9999.1",
+    ]);
+    let m = json_ok(&["-p", &p.path, "map", spec]);
+    assert_eq!(
+        (m["name"].as_str(), m["version"].as_u64()),
+        (Some("suggested"), Some(1))
+    );
+    let converted = json_ok(&["-p", &p.path, "convert"]);
+    assert_eq!(converted[0]["rows_read"], 120);
+    assert_eq!(
+        converted[0]["converted"], 118,
+        "the written spec converts every row with a unique MRN"
+    );
+}

@@ -42,6 +42,7 @@ import type {
   RecentProject,
   SnapshotProfile,
   SourceSummary,
+  Suggestion,
   ValidateSummary,
 } from './bindings';
 
@@ -259,6 +260,12 @@ export function crosswalkCoverage(req: CoverageRequest): Promise<CoverageReport>
 /** The crosswalk as a FHIR R4 ConceptMap; also written to `out` when given. */
 export function crosswalkConceptMap(req: ConceptMapRequest, out: string | null): Promise<unknown> {
   return call('crosswalk_concept_map', { req, out });
+}
+
+/** Proposed mappings of a source's columns to a resource type's elements, most
+ * confident first (the source is profiled first if it has not been). */
+export function mappingSuggest(source: string, resource: string): Promise<Suggestion[]> {
+  return call('mapping_suggest', { source, resource });
 }
 
 // ---- Push and status --------------------------------------------------------------

@@ -585,3 +585,17 @@ skipped_invalid: number,
  */
 unvalidated: number, };
 export type ExportFile = { resource_type: string, file: string, count: number, };
+export type Suggestion = { column: string, 
+/**
+ * Every column read when the element combines several (a date and its time, in
+ * that order); empty when it reads `column` alone.
+ */
+columns: Array<string>, 
+/**
+ * An element path, or `identifier` for the spec's business identifier.
+ */
+target: string, transforms: Array<TransformSpec>, 
+/**
+ * 0 to 1.
+ */
+confidence: number, reasons: Array<string>, };

@@ -14,6 +14,7 @@ import type {
   MappingPreview,
   MappingSpec,
   PreviewProblem,
+  Suggestion,
 } from './bindings';
 
 export const PREVIEW_DEBOUNCE_MS = 300;
@@ -65,6 +66,10 @@ export function elementColumns(e: ElementSpec): string[] {
   return e.columns ?? [];
 }
 
+function suggestionKey(s: Suggestion): string {
+  return `${s.column}→${s.target}`;
+}
+
 function errorsOf(problems: PreviewProblem[]): PreviewProblem[] {
   return problems.filter((p) => p.severity === 'error');
 }
@@ -105,6 +110,23 @@ export class MappingEditor {
   /** The version compared with the one on screen, and what changed. */
   compareWith = $state<number | null>(null);
   diff = $state.raw<MappingDiff | null>(null);
+
+  /** Proposed mappings of the source's columns (`mapping_suggest`), most confident first. */
+  suggestions = $state.raw<Suggestion[]>([]);
+  /** Suggestions the analyst rejected in this session, by column and target. */
+  rejected = $state.raw<Set<string>>(new Set());
+
+  /** Suggestions for columns and targets not mapped yet, and not rejected. */
+  openSuggestions = $derived.by((): Suggestion[] => {
+    const elements = this.spec.element ?? [];
+    const used = new Set([this.spec.identifier.column, ...elements.flatMap(elementColumns)]);
+    const targets = new Set(elements.map((e) => e.target));
+    return this.suggestions.filter((s) => {
+      if (this.rejected.has(suggestionKey(s))) return false;
+      if ([s.column, ...s.columns].some((c) => used.has(c))) return false;
+      return s.target === 'identifier' ? this.spec.identifier.column === '' : !targets.has(s.target);
+    });
+  });
 
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -176,7 +198,9 @@ export class MappingEditor {
     const jobs: Promise<void>[] = [];
     if (this.spec.source !== this.#loadedSource) jobs.push(this.#loadColumns(this.spec.source));
     if (this.spec.resource !== this.#loadedResource) jobs.push(this.#loadTargets(this.spec.resource));
+    const changed = jobs.length > 0;
     await Promise.all(jobs);
+    if (changed) await this.loadSuggestions();
   }
 
   async #loadColumns(sourceName: string): Promise<void> {
@@ -217,6 +241,43 @@ export class MappingEditor {
       // An unknown resource type: the preview's spec error says so where the analyst looks.
       this.targets = [];
     }
+  }
+
+  async loadSuggestions(): Promise<void> {
+    if (this.sourceMissing || this.spec.source === '' || this.spec.resource === '') {
+      this.suggestions = [];
+      return;
+    }
+    try {
+      this.suggestions = await api.mappingSuggest(this.spec.source, this.spec.resource);
+    } catch {
+      // Suggestions are a help, not a step: without them the editor works as before.
+      this.suggestions = [];
+    }
+  }
+
+  /** Put a suggestion into the spec: an element, or the identifier's column. */
+  acceptSuggestion(s: Suggestion): void {
+    if (this.readOnly) return;
+    const transforms = $state.snapshot(s.transforms);
+    if (s.target === 'identifier') {
+      this.spec.identifier.column = s.column;
+      this.spec.identifier.transforms = transforms;
+      return;
+    }
+    const element: ElementSpec =
+      s.columns.length > 0 ? { target: s.target, columns: [...s.columns], transforms } : { target: s.target, column: s.column, transforms };
+    (this.spec.element ??= []).push(element);
+  }
+
+  /** Hide a suggestion for this session. */
+  rejectSuggestion(s: Suggestion): void {
+    this.rejected = new Set([...this.rejected, suggestionKey(s)]);
+  }
+
+  /** Accept every open suggestion at least this confident. */
+  acceptAbove(threshold: number): void {
+    for (const s of this.openSuggestions.filter((x) => x.confidence >= threshold)) this.acceptSuggestion(s);
   }
 
   // ---- Preview -------------------------------------------------------------------------

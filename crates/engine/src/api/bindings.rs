@@ -100,6 +100,7 @@ pub fn typescript() -> String {
         LineageStep::decl(&cfg),
         ExportSummary::decl(&cfg),
         ExportFile::decl(&cfg),
+        Suggestion::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the engine's Rust DTOs (crates/engine/src/api/dto.rs) by\n// `UPDATE_BINDINGS=1 cargo test -p cutover-engine bindings`. Do not edit.\n",

@@ -855,3 +855,21 @@ pub struct ConceptMapRequest {
     /// The ConceptMap's canonical URL.
     pub url: Option<String>,
 }
+
+/// A proposed mapping for one legacy column: the target it most likely is, the chain its
+/// values need, and how sure the guess is. Reasons cite headers, counts and patterns,
+/// never values.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct Suggestion {
+    pub column: String,
+    /// Every column read when the element combines several (a date and its time, in
+    /// that order); empty when it reads `column` alone.
+    pub columns: Vec<String>,
+    /// An element path, or `identifier` for the spec's business identifier.
+    pub target: String,
+    #[ts(type = "Array<TransformSpec>")]
+    pub transforms: Vec<crate::mapping::transforms::TransformSpec>,
+    /// 0 to 1.
+    pub confidence: f64,
+    pub reasons: Vec<String>,
+}

@@ -499,3 +499,34 @@ pub fn lineage(ctx: &Ctx, resource_id: &str, element: Option<&str>) -> Result<Li
         elements,
     })
 }
+
+/// Suggested mappings of a source's columns to a resource type's elements, most
+/// confident first. The source's current snapshot is profiled first if it has not been.
+pub fn suggest(
+    ctx: &Ctx,
+    source: &str,
+    resource: &str,
+) -> Result<Vec<crate::api::dto::Suggestion>> {
+    if !fhir::is_resource_type(resource) {
+        return Err(EngineError::bad_input(
+            "resource",
+            format!("'{resource}' is not a FHIR R4 resource type"),
+        ));
+    }
+    let snapshot_id = {
+        let conn = ctx.open()?;
+        sources::snapshot_id_with(&conn, source, None)?
+    };
+    let profile = crate::api::profile::get(
+        ctx,
+        snapshot_id,
+        &crate::api::NoProgress,
+        &crate::api::Cancel::new(),
+    )?;
+    let columns: Vec<String> = profile.columns.iter().map(|c| c.name.clone()).collect();
+    Ok(crate::mapping::suggest::suggest(
+        resource,
+        &columns,
+        &profile.columns,
+    ))
+}

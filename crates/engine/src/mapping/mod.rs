@@ -3,4 +3,5 @@
 
 pub mod convert;
 pub mod spec;
+pub mod suggest;
 pub mod transforms;
