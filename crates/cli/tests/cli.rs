@@ -32,8 +32,19 @@ fn cutover(args: &[&str]) -> Output {
 
 /// Run with `--json`, expect success, and return the result's data.
 fn json_ok(args: &[&str]) -> Value {
+    json_ok_logged(args, &mut String::new())
+}
+
+/// [`json_ok`], adding the run's logs (stderr) and its non-result output lines (progress)
+/// to `logs`, for PHI scans.
+fn json_ok_logged(args: &[&str], logs: &mut String) -> Value {
     let out = cutover(&[args, &["--json"]].concat());
     let stdout = String::from_utf8_lossy(&out.stdout);
+    logs.push_str(&String::from_utf8_lossy(&out.stderr));
+    for line in stdout.lines().filter(|l| !l.contains(r#""type":"result""#)) {
+        logs.push_str(line);
+        logs.push('\n');
+    }
     assert!(
         out.status.success(),
         "cutover {args:?} failed:\n{stdout}\n{}",
@@ -948,8 +959,13 @@ fn a_crosswalk_covers_the_lab_codes_of_a_source_and_exports_as_a_concept_map() {
 /// The clinic fixtures, converted by their specs in a fresh project: every resource,
 /// exported as NDJSON, with ids and references written as `Type|system|value` so the
 /// output does not depend on the project's id namespace.
-fn convert_clinic(p: &Project, specs: &[String]) -> (BTreeMap<String, Value>, Value) {
+fn convert_clinic(
+    p: &Project,
+    specs: &[String],
+    logs: &mut String,
+) -> (BTreeMap<String, Value>, Value) {
     let clinic = |f: &str| fixture(&format!("clinic/{f}"));
+    let mut json_ok = |args: &[&str]| json_ok_logged(args, logs);
     for source in [
         "patients",
         "practitioners",
@@ -1062,7 +1078,34 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
         .map(|e| e.unwrap().path().display().to_string())
         .collect();
     let first = new_project();
-    let (resources, validated) = convert_clinic(&first, &specs);
+    let mut logs = String::new();
+    let (resources, validated) = convert_clinic(&first, &specs, &mut logs);
+    // The logs and progress of the whole run carry ids and counts, never patient data.
+    assert!(logs.contains("conversion finished"), "logs were captured");
+    for phi in [
+        "MUÑOZ",
+        "Muñoz",
+        "BRIEN",
+        "NGUYEN",
+        "Adeyemi",
+        "KOWALSKI",
+        "HALVORSEN",
+        "OKAFOR",
+        "3/15/61",
+        "1961-03-15",
+        "12/1/05",
+        "2005-12-01",
+        "123-45-6780",
+        "123456780",
+        "078-05-1121",
+        "078051121",
+        "(617) 555-0142",
+        "+16175550142",
+        "Metformin",
+        "NEGATIVE",
+    ] {
+        assert!(!logs.contains(phi), "{phi:?} in the logs of a full run");
+    }
 
     // Every resource is R4 (the schema check runs on each); the only validation errors
     // are the planted ones: a patient without birth date and sex, an appointment for a
@@ -1226,7 +1269,7 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
         exported.push(out.display().to_string());
     }
     let second = new_project();
-    let (again, _) = convert_clinic(&second, &exported);
+    let (again, _) = convert_clinic(&second, &exported, &mut String::new());
     assert_eq!(again, resources);
 }
 
