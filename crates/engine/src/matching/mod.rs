@@ -5,5 +5,7 @@
 //!
 //! Pure functions over records in memory: no store, no I/O, no logging of values.
 
+pub mod blocking;
 pub mod compare;
+pub mod model;
 pub mod record;
