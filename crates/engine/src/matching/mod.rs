@@ -6,6 +6,8 @@
 //! Pure functions over records in memory: no store, no I/O, no logging of values.
 
 pub mod blocking;
+pub mod cluster;
 pub mod compare;
+pub mod evaluate;
 pub mod model;
 pub mod record;
