@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use cutover_engine::matching::blocking::{BlockingRule, candidate_pairs};
 use cutover_engine::matching::cluster::clusters;
+use cutover_engine::matching::compare::Field;
 use cutover_engine::matching::evaluate::{cluster_pairs, pair_metrics, threshold_table};
 use cutover_engine::matching::model::{Decision, FitConfig, MatchModel, Thresholds};
 use cutover_engine::matching::record::{PersonRecord, RawPerson};
@@ -84,6 +85,18 @@ fn febrl3_pair_f1() {
         "  EM iterations {}, lambda {:.4}",
         model.iterations, model.lambda
     );
+    for field in Field::ALL {
+        let weights: Vec<String> = (0..field.level_labels().len())
+            .map(|l| {
+                format!(
+                    "{}={:.1}",
+                    field.level_labels()[l],
+                    model.field_weight(field, l as u8)
+                )
+            })
+            .collect();
+        println!("  weights {}: {}", field.name(), weights.join(", "));
+    }
     println!("  link band: {link:?}");
     println!(
         "  clusters: {} ({} chained), cluster pairs: {clustered:?}",

@@ -162,11 +162,20 @@ fn zeros() -> Vec<Vec<f64>> {
 /// u-probabilities from `sample` random pairs of distinct records (with add-one smoothing, so
 /// a level never seen among non-matches still has a small u).
 pub fn estimate_u(records: &[PersonRecord], sample: usize, rng: &mut SplitMix64) -> Vec<Vec<f64>> {
+    estimate_u_with_sample(records, sample, rng).0
+}
+
+fn estimate_u_with_sample(
+    records: &[PersonRecord],
+    sample: usize,
+    rng: &mut SplitMix64,
+) -> (Vec<Vec<f64>>, Vec<Comparison>) {
     let mut counts: Vec<Vec<f64>> = Field::ALL
         .iter()
         .map(|&f| vec![1.0; level_count(f)])
         .collect();
     let n = records.len() as u64;
+    let mut drawn = Vec::with_capacity(sample);
     if n >= 2 {
         for _ in 0..sample {
             let a = rng.below(n);
@@ -174,14 +183,12 @@ pub fn estimate_u(records: &[PersonRecord], sample: usize, rng: &mut SplitMix64)
             if b >= a {
                 b += 1;
             }
-            add_counts(
-                &mut counts,
-                &compare(&records[a as usize], &records[b as usize]),
-                1.0,
-            );
+            let c = compare(&records[a as usize], &records[b as usize]);
+            add_counts(&mut counts, &c, 1.0);
+            drawn.push(c);
         }
     }
-    normalise(counts)
+    (normalise(counts), drawn)
 }
 
 /// Starting m: most matches agree exactly, the rest spread over the other levels.
@@ -198,15 +205,29 @@ fn initial_m() -> Vec<Vec<f64>> {
 }
 
 impl MatchModel {
-    /// Fits u from random pairs and m (and λ) by EM over the candidate pairs.
+    /// Fits u from random pairs, and m by EM over the candidate pairs together with the
+    /// random pairs. Blocking leaves few non-matches among the candidates, and those agree
+    /// on their blocking keys; alone, EM would absorb them into the match class (λ → 1). The
+    /// random pairs keep the non-match class honest. λ is then re-estimated over the
+    /// candidates alone, as the mean posterior, because only candidates are scored.
     pub fn fit(records: &[PersonRecord], candidates: &[(u32, u32)], config: &FitConfig) -> Self {
         let mut rng = SplitMix64::new(config.seed);
-        let u = estimate_u(records, config.u_sample_pairs, &mut rng);
+        let (u, random) = estimate_u_with_sample(records, config.u_sample_pairs, &mut rng);
         let comparisons: Vec<Comparison> = candidates
             .iter()
             .map(|&(a, b)| compare(&records[a as usize], &records[b as usize]))
             .collect();
-        Self::fit_comparisons(&comparisons, u, config)
+        let mut training = comparisons.clone();
+        training.extend(random);
+        let mut model = Self::fit_comparisons(&training, u, config);
+        if !comparisons.is_empty() {
+            let total: f64 = comparisons
+                .iter()
+                .map(|c| model.probability(model.weight(c)))
+                .sum();
+            model.lambda = (total / comparisons.len() as f64).clamp(FLOOR, 1.0 - FLOOR);
+        }
+        model
     }
 
     /// EM over comparison vectors with u held fixed.
