@@ -104,6 +104,14 @@ fn febrl3_pair_f1() {
         found.iter().filter(|c| c.chained).count()
     );
     println!("  review pairs {review}, never-merge pairs {never}");
+    let ignoring_rules = pair_metrics(
+        scored
+            .iter()
+            .filter(|p| p.weight >= thresholds.link)
+            .map(|p| (p.a, p.b)),
+        &data.entity_ids,
+    );
+    println!("  (weights alone, never-merge rules off: {ignoring_rules:?})");
     for row in threshold_table(
         &scored,
         &data.entity_ids,

@@ -93,7 +93,7 @@ pub struct Explanation {
 /// A rule that keeps two records apart whatever their weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NeverMerge {
-    /// Both have a real SSN and they differ by more than a typo.
+    /// Both have a real SSN and they differ by more than two edits.
     DifferentSsn,
     /// Same family name and birth date, but different given names and different sexes.
     LikelyTwins,
@@ -365,7 +365,12 @@ impl MatchModel {
 
 /// The never-merge rule two records break, if any.
 pub fn never_merge(a: &PersonRecord, b: &PersonRecord, c: &Comparison) -> Option<NeverMerge> {
-    if c.level(Field::Ssn) == Some(SsnLevel::Different as u8) {
+    // Two edits apart is still a plausible double typo of one number, left to the weights;
+    // further apart, two real SSNs are two people.
+    if c.level(Field::Ssn) == Some(SsnLevel::Different as u8)
+        && let (Some(x), Some(y)) = (&a.ssn, &b.ssn)
+        && strsim::damerau_levenshtein(x, y) > 2
+    {
         return Some(NeverMerge::DifferentSsn);
     }
     if let (Some(x), Some(y)) = (a.suffix, b.suffix)
