@@ -21,16 +21,22 @@ pub enum BlockingRule {
     PostcodeFamilyPrefix,
     /// Double Metaphone of the given name and of the family name.
     PhoneticGivenFamily,
+    /// The full birth date alone.
+    BirthDate,
+    /// The postcode and the street number (the address's first word).
+    PostcodeStreetNumber,
 }
 
 impl BlockingRule {
     /// The rules a run uses unless told otherwise.
-    pub const DEFAULT: [BlockingRule; 5] = [
+    pub const DEFAULT: [BlockingRule; 7] = [
         BlockingRule::PhoneticFamilyBirthYear,
         BlockingRule::GivenInitialBirthDate,
         BlockingRule::Ssn,
         BlockingRule::PostcodeFamilyPrefix,
         BlockingRule::PhoneticGivenFamily,
+        BlockingRule::BirthDate,
+        BlockingRule::PostcodeStreetNumber,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +46,8 @@ impl BlockingRule {
             BlockingRule::Ssn => "ssn",
             BlockingRule::PostcodeFamilyPrefix => "postcode + family prefix",
             BlockingRule::PhoneticGivenFamily => "phonetic given + phonetic family",
+            BlockingRule::BirthDate => "birth date",
+            BlockingRule::PostcodeStreetNumber => "postcode + street number",
         }
     }
 
@@ -64,6 +72,14 @@ impl BlockingRule {
                 let given = phonetic_codes(r.given.as_deref()?).0;
                 let family = phonetic_codes(r.family.as_deref()?).0;
                 (!given.is_empty() && !family.is_empty()).then(|| format!("{given}|{family}"))
+            }
+            BlockingRule::BirthDate => {
+                let (y, m, d) = r.birth_date?;
+                Some(format!("{y}-{m}-{d}"))
+            }
+            BlockingRule::PostcodeStreetNumber => {
+                let number = r.address.as_deref()?.split(' ').next()?;
+                Some(format!("{}|{number}", r.postcode.as_deref()?))
             }
         }
     }
