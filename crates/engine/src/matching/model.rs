@@ -452,6 +452,12 @@ mod tests {
                 None,
             ),
             (
+                // Two edits (a swap and a changed digit): a double typo, left to the weights.
+                person("ann", "lee", "19800101", "f", "078051120"),
+                person("ann", "lee", "19800101", "f", "078015121"),
+                None,
+            ),
+            (
                 person("john", "smith jr", "19800101", "m", ""),
                 person("john", "smith sr", "19800101", "m", ""),
                 Some(NeverMerge::DifferentSuffix),
