@@ -77,6 +77,10 @@ pub struct MatchModel {
     pub u: Vec<Vec<f64>>,
     /// P(match) among candidate pairs.
     pub lambda: f64,
+    /// The expected number of matching pairs seen at each level in the last EM step. A level
+    /// with less than one (a nickname in data that has none) has no evidence for m, so its
+    /// weight is zero rather than the large penalty a floored m would give.
+    pub m_support: Vec<Vec<f64>>,
     pub iterations: usize,
 }
 
@@ -240,6 +244,10 @@ impl MatchModel {
             m: initial_m(),
             u,
             lambda: 0.1,
+            m_support: Field::ALL
+                .iter()
+                .map(|&f| vec![f64::INFINITY; level_count(f)])
+                .collect(),
             iterations: 0,
         };
         if comparisons.is_empty() {
@@ -253,6 +261,7 @@ impl MatchModel {
                 total += p;
                 add_counts(&mut counts, c, p);
             }
+            model.m_support = counts.clone();
             let m = normalise(counts);
             let change = m
                 .iter()
@@ -278,6 +287,9 @@ impl MatchModel {
     /// log2(m/u) of one field level.
     pub fn field_weight(&self, field: Field, level: u8) -> f64 {
         let (f, l) = (field as usize, usize::from(level));
+        if self.m_support[f][l] < 1.0 {
+            return 0.0;
+        }
         (self.m[f][l] / self.u[f][l]).log2()
     }
 
@@ -430,10 +442,15 @@ mod tests {
                     .collect()
             })
             .collect();
+        let m_support = Field::ALL
+            .iter()
+            .map(|&f| vec![100.0; level_count(f)])
+            .collect();
         MatchModel {
             m,
             u,
             lambda: 0.5,
+            m_support,
             iterations: 0,
         }
     }
@@ -520,5 +537,33 @@ mod tests {
             assert_eq!(x, b.below(10));
             assert!(x < 10);
         }
+    }
+}
+
+#[cfg(test)]
+mod support_tests {
+    use super::*;
+
+    #[test]
+    fn a_level_without_evidence_weighs_nothing() {
+        // Nobody in the training data used a nickname: m has no support there, and the
+        // floored m must not turn "nickname" into a penalty.
+        let comparisons = vec![
+            Comparison {
+                levels: [Some(0); 9]
+            };
+            50
+        ];
+        let u = Field::ALL
+            .iter()
+            .map(|&f| vec![1.0 / level_count(f) as f64; level_count(f)])
+            .collect();
+        let model = MatchModel::fit_comparisons(&comparisons, u, &FitConfig::default());
+        let nickname = NameLevel::Nickname as u8;
+        assert_eq!(model.field_weight(Field::Given, nickname), 0.0);
+        assert!(
+            model.field_weight(Field::Given, 0) > 0.0,
+            "exact agreement is evidence"
+        );
     }
 }
