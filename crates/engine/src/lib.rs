@@ -9,6 +9,7 @@ pub mod fhir;
 mod findings;
 pub mod import;
 pub mod mapping;
+pub mod matching;
 pub mod profile;
 pub mod push;
 pub mod store;
