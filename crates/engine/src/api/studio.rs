@@ -17,10 +17,10 @@ use crate::api::{Ctx, sources};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::fhir::{self, ElementInfo};
 use crate::mapping::convert::{
-    ColumnIndex, RowOutcome, convert_row, input_value, run_chain_traced, to_placed,
+    ColumnIndex, RowOutcome, cell, convert_row, input_value, run_chain_traced, to_placed,
 };
 use crate::mapping::spec::{CompiledMapping, Input, MappingSpec, compile_spec, to_toml};
-use crate::mapping::transforms::Value;
+use crate::mapping::transforms::{Transform, Value};
 use crate::store::{self, staging};
 
 /// Rows previewed when the request does not say.
@@ -327,6 +327,24 @@ pub fn diff(ctx: &Ctx, name: &str, from: u32, to: u32) -> Result<MappingDiff> {
     })
 }
 
+/// Run a chain, keeping each step's output for the lineage view.
+fn trace(
+    chain: &[Transform],
+    start: Value,
+) -> (
+    Vec<LineageStep>,
+    std::result::Result<Value, (String, String)>,
+) {
+    let mut steps = Vec::new();
+    let result = run_chain_traced(chain, start, &mut Vec::new(), |t, v| {
+        steps.push(LineageStep {
+            transform: t.rule().to_string(),
+            value: value_json(v),
+        })
+    });
+    (steps, result)
+}
+
 /// A chain's value as plain JSON: missing is null, a list an array, a choice
 /// `{"type": …, "value": …}`.
 fn value_json(v: &Value) -> serde_json::Value {
@@ -408,26 +426,13 @@ pub fn lineage(ctx: &Ctx, resource_id: &str, element: Option<&str>) -> Result<Li
     let positions = index.positions();
     // The identifier first, as `identifier`.
     if element.is_none_or(|e| e == "identifier") {
-        let i = columns
-            .iter()
-            .position(|c| *c == mapping.spec.identifier.column);
-        let raw = i.and_then(|i| row.values.get(i).cloned().flatten());
-        let mut steps = Vec::new();
-        let start = raw
-            .clone()
-            .filter(|s| !s.is_empty())
-            .map_or(Value::Missing, Value::Text);
-        let result = run_chain_traced(&mapping.identifier_chain, start, &mut Vec::new(), |t, v| {
-            steps.push(LineageStep {
-                transform: t.rule().to_string(),
-                value: value_json(v),
-            })
-        });
+        let i = index.identifier();
+        let (steps, result) = trace(&mapping.identifier_chain, cell(&row, i));
         elements.push(ElementLineage {
             target: "identifier".into(),
             inputs: vec![LineageInput {
                 column: mapping.spec.identifier.column.clone(),
-                value: raw,
+                value: row.values.get(i).cloned().flatten(),
             }],
             steps,
             output: result.as_ref().ok().map(value_json),
@@ -453,19 +458,8 @@ pub fn lineage(ctx: &Ctx, resource_id: &str, element: Option<&str>) -> Result<Li
                 })
                 .collect(),
         };
-        let mut steps = Vec::new();
-        let result = run_chain_traced(
-            &el.chain,
-            input_value(el, cols, &row),
-            &mut Vec::new(),
-            |t, v| {
-                steps.push(LineageStep {
-                    transform: t.rule().to_string(),
-                    value: value_json(v),
-                })
-            },
-        )
-        .and_then(|v| to_placed(el, v, &ns));
+        let (steps, result) = trace(&el.chain, input_value(el, cols, &row));
+        let result = result.and_then(|v| to_placed(el, v, &ns));
         let (output, error) = match result {
             Ok(Some(p)) => (Some(p.to_json()), None),
             Ok(None) => (None, None),

@@ -249,13 +249,12 @@ pub fn resolve(resource_type: &str, path: &str) -> Result<Vec<Step>, String> {
         let (name, index, choice) = parse_step(raw).ok_or_else(|| {
             format!("'{path}': '{raw}' is not an element name (optionally with [n] or [x])")
         })?;
-        let def = definitions()
+        let props = definitions()
             .get(&current)
-            .filter(|d| d["properties"].is_object())
+            .and_then(|d| d["properties"].as_object())
             .ok_or_else(|| {
                 format!("'{path}': {current} is a primitive type and has no element '{name}'")
             })?;
-        let props = def["properties"].as_object().cloned().unwrap_or_default();
         if choice {
             let prefix_ok = props.keys().any(|k| {
                 k.starts_with(&name)

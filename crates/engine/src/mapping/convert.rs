@@ -52,6 +52,11 @@ pub struct ColumnIndex {
 }
 
 impl ColumnIndex {
+    /// The identifier column's position.
+    pub fn identifier(&self) -> usize {
+        self.identifier
+    }
+
     /// Each element's column positions, in spec order.
     pub fn positions(&self) -> &[Vec<usize>] {
         &self.elements
@@ -79,7 +84,8 @@ impl ColumnIndex {
     }
 }
 
-fn cell(row: &StagedRow, i: usize) -> Value {
+/// A staged cell as a chain's input: an empty or absent cell is missing.
+pub fn cell(row: &StagedRow, i: usize) -> Value {
     match row.values.get(i).and_then(Option::as_ref) {
         Some(s) if !s.is_empty() => Value::Text(s.clone()),
         _ => Value::Missing,

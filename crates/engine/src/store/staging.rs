@@ -229,29 +229,6 @@ fn ensure_sort_index(conn: &Connection, snapshot_id: i64, column: u32) -> Result
     .ctx("indexing column for sort")
 }
 
-/// Visit every row of a snapshot in order, without holding the snapshot in memory.
-pub fn for_each_row(
-    conn: &Connection,
-    snapshot_id: i64,
-    mut visit: impl FnMut(StagedRow) -> Result<bool>,
-) -> Result<()> {
-    let n = columns(conn, snapshot_id)?.len();
-    let sql = format!(
-        "SELECT {} FROM {} ORDER BY row",
-        select_list(n),
-        table_name(snapshot_id)
-    );
-    let mut stmt = conn.prepare(&sql).ctx("reading staged rows")?;
-    let mut rows = stmt.query([]).ctx("reading staged rows")?;
-    while let Some(r) = rows.next().ctx("reading staged rows")? {
-        let row = read_row(r, n).ctx("reading staged row")?;
-        if !visit(row)? {
-            break;
-        }
-    }
-    Ok(())
-}
-
 /// Visit the rows numbered `from..=to` in order (rows are numbered densely from 1, so
 /// this is a key-range scan): how parallel passes share a snapshot out.
 pub fn for_each_row_between(
