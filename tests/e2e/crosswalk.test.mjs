@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { cli, openApp, repo, screenshot, tempDir, text, textOf } from './harness.mjs';
+import { choose, cli, openApp, repo, screenshot, tempDir, text, textOf } from './harness.mjs';
 
 let dir;
 let app;
@@ -28,25 +28,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-/** Choose an option of a <select> by value, as a change by the analyst would, once the
- * option is there (a source's columns arrive after the source is chosen). */
-async function choose(b, testId, value) {
-  const el = await b.$(`[data-testid="${testId}"]`);
-  await el.waitForExist({ timeout: 20_000 });
-  await b.waitUntil(() => b.execute((e, v) => [...e.options].some((o) => o.value === v), el, value), {
-    timeout: 20_000,
-    timeoutMsg: `[data-testid=${testId}] never offered ${JSON.stringify(value)}`,
-  });
-  await b.execute(
-    (e, v) => {
-      e.value = v;
-      e.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    el,
-    value,
-  );
-}
 
 /** The coverage table as shown: code, rows, mapped, highlighted, in screen order. */
 async function coverageRows(b) {

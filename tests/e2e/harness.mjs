@@ -152,3 +152,22 @@ export async function screenshot(browser, name) {
   await browser.pause(400);
   await browser.saveScreenshot(join(screenshots, `${name}.png`));
 }
+
+/** Choose an option of a <select> by value, as a change by the analyst would, once the
+ * option is there (a source's columns arrive after the source is chosen). */
+export async function choose(b, testId, value) {
+  const el = await b.$(`[data-testid="${testId}"]`);
+  await el.waitForExist({ timeout: 20_000 });
+  await b.waitUntil(() => b.execute((e, v) => [...e.options].some((o) => o.value === v), el, value), {
+    timeout: 20_000,
+    timeoutMsg: `[data-testid=${testId}] never offered ${JSON.stringify(value)}`,
+  });
+  await b.execute(
+    (e, v) => {
+      e.value = v;
+      e.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    el,
+    value,
+  );
+}

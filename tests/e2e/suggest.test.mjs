@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { cli, openApp, repo, screenshot, tempDir, text, waitForText } from './harness.mjs';
+import { choose, cli, openApp, repo, screenshot, tempDir, text, waitForText } from './harness.mjs';
 
 let dir;
 let app;
@@ -21,19 +21,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-async function choose(b, testId, value) {
-  const el = await b.$(`[data-testid="${testId}"]`);
-  await el.waitForExist({ timeout: 20_000 });
-  await b.execute(
-    (e, v) => {
-      e.value = v;
-      e.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    el,
-    value,
-  );
-}
 
 /** The suggestions listed: column, target and the confidence shown. */
 async function suggestions(b) {
