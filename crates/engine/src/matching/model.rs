@@ -97,9 +97,11 @@ pub struct Explanation {
 /// A rule that keeps two records apart whatever their weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NeverMerge {
-    /// Both have a real SSN and they differ by more than two edits.
+    /// Both have a real SSN, they differ by more than two edits, and the rest of the records
+    /// does not outweigh that by [`SSN_OVERRIDE_BITS`].
     DifferentSsn,
-    /// Same family name and birth date, but different given names and different sexes.
+    /// Same family name and birth date, but different given names and either different
+    /// sexes or different SSNs.
     LikelyTwins,
     /// Different generational suffixes (Jr and Sr).
     DifferentSuffix,
@@ -342,7 +344,7 @@ impl MatchModel {
         let (ra, rb) = (&records[a as usize], &records[b as usize]);
         let c = compare(ra, rb);
         let weight = self.weight(&c);
-        let never_merge = never_merge(ra, rb, &c);
+        let never_merge = never_merge(ra, rb, &c, weight, thresholds);
         let decision = if never_merge.is_some() {
             Decision::NonLink
         } else if weight >= thresholds.link {
@@ -375,34 +377,49 @@ impl MatchModel {
     }
 }
 
-/// The never-merge rule two records break, if any.
-pub fn never_merge(a: &PersonRecord, b: &PersonRecord, c: &Comparison) -> Option<NeverMerge> {
-    // Two edits apart is still a plausible double typo of one number, left to the weights;
-    // further apart, two real SSNs are two people.
-    if c.level(Field::Ssn) == Some(SsnLevel::Different as u8)
-        && let (Some(x), Some(y)) = (&a.ssn, &b.ssn)
-        && strsim::damerau_levenshtein(x, y) > 2
-    {
-        return Some(NeverMerge::DifferentSsn);
-    }
+/// How much stronger than a link the rest of a record must be to outweigh two different real
+/// SSNs (bits above [`Thresholds::link`]; 16 bits is odds of about 65,000 to 1). A mistyped
+/// or reissued number on a chart that agrees on everything else is still one person; two
+/// people who merely share a surname and a postcode never get this far.
+pub const SSN_OVERRIDE_BITS: f64 = 16.0;
+
+/// The never-merge rule two records break, if any, given the pair's weight.
+pub fn never_merge(
+    a: &PersonRecord,
+    b: &PersonRecord,
+    c: &Comparison,
+    weight: f64,
+    thresholds: &Thresholds,
+) -> Option<NeverMerge> {
     if let (Some(x), Some(y)) = (a.suffix, b.suffix)
         && x != y
     {
         return Some(NeverMerge::DifferentSuffix);
     }
+    // Two edits apart is still a plausible double typo of one number, left to the weights;
+    // further apart, two real SSNs are two people.
+    let different_ssn = c.level(Field::Ssn) == Some(SsnLevel::Different as u8)
+        && matches!((&a.ssn, &b.ssn), (Some(x), Some(y)) if strsim::damerau_levenshtein(x, y) > 2);
     let same_given = matches!(
         c.level(Field::Given),
         Some(l) if l == NameLevel::Exact as u8
             || l == NameLevel::JaroWinkler92 as u8
             || l == NameLevel::Nickname as u8
     );
+    // Same surname and birth date, different given names, and a second sign of two people:
+    // different sexes or different SSNs. Twins (or a parent and a child named alike on the
+    // wrong date) share an address, so the weights alone would link them.
     let twins = c.level(Field::Family) == Some(NameLevel::Exact as u8)
         && a.birth_date.is_some()
         && a.birth_date == b.birth_date
         && c.level(Field::Given).is_some()
         && !same_given
-        && c.level(Field::Sex) == Some(1);
-    twins.then_some(NeverMerge::LikelyTwins)
+        && (c.level(Field::Sex) == Some(1) || different_ssn);
+    if twins {
+        return Some(NeverMerge::LikelyTwins);
+    }
+    (different_ssn && weight < thresholds.link + SSN_OVERRIDE_BITS)
+        .then_some(NeverMerge::DifferentSsn)
 }
 
 #[cfg(test)]
@@ -457,11 +474,31 @@ mod tests {
 
     #[test]
     fn never_merge_rules_force_non_link() {
+        let elsewhere = |mut p: PersonRecord| {
+            p.postcode = Some("4000".into());
+            p.address = Some("12 other street".into());
+            p
+        };
         let cases = [
             (
+                // Two real SSNs, and only the name to say otherwise: two people.
+                person("ann", "lee", "19800101", "f", "078051120"),
+                elsewhere(person("ann", "lee", "19790312", "f", "219099999")),
+                Some(NeverMerge::DifferentSsn),
+            ),
+            (
+                // Everything else agrees, far beyond the link threshold: one person whose
+                // SSN was mistyped or reissued.
                 person("ann", "lee", "19800101", "f", "078051120"),
                 person("ann", "lee", "19800101", "f", "219099999"),
-                Some(NeverMerge::DifferentSsn),
+                None,
+            ),
+            (
+                // Same surname, birth date, sex and address, different given names and SSNs:
+                // twins, however strong the rest.
+                person("ann", "lee", "19800101", "f", "078051120"),
+                person("beth", "lee", "19800101", "f", "219099999"),
+                Some(NeverMerge::LikelyTwins),
             ),
             (
                 person("ann", "lee", "19800101", "f", "078051120"),
