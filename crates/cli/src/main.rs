@@ -7,6 +7,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod crosswalk;
+mod matching;
 mod output;
 mod studio;
 
@@ -175,6 +176,12 @@ enum Command {
     },
     /// Counts per pipeline stage.
     Status,
+    /// Patient matching: find duplicate patients among the converted records, review the
+    /// uncertain pairs, list clusters, evaluate against known labels.
+    Match {
+        #[command(subcommand)]
+        command: matching::MatchCommand,
+    },
     /// Crosswalks: tables that translate legacy codes (lab code → LOINC, sex code → FHIR).
     Crosswalk {
         #[command(subcommand)]
@@ -546,6 +553,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
             out.result(&s, || output::status_text(&s));
         }
         Command::Crosswalk { command } => crosswalk::run(&ctx, out, command)?,
+        Command::Match { command } => matching::run(&ctx, out, command, &progress, &cancel)?,
         Command::Mapping { command } => studio::mapping(&ctx, out, command)?,
         Command::Lineage {
             resource_id,

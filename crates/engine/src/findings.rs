@@ -15,6 +15,7 @@ pub(crate) fn stage_key(stage: Stage) -> &'static str {
         Stage::Push => "push",
         Stage::Profile => "profile",
         Stage::Export => "export",
+        Stage::Match => "match",
     }
 }
 
@@ -24,6 +25,8 @@ fn stage_from(key: &str) -> Stage {
         "convert" => Stage::Convert,
         "push" => Stage::Push,
         "profile" => Stage::Profile,
+        "export" => Stage::Export,
+        "match" => Stage::Match,
         _ => Stage::Validate,
     }
 }

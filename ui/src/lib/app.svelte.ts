@@ -49,6 +49,7 @@ const STAGE_LABEL: Record<Stage, string> = {
   push: 'Push',
   profile: 'Profile',
   export: 'Export',
+  match: 'Match',
 };
 
 /** The latest snapshot of a source: the one with the highest seq. */

@@ -116,7 +116,7 @@ header_row: boolean | null, columns: Array<string>,
  * The first rows, as they would be staged.
  */
 rows: Array<Array<string | null>>, };
-export type Stage = "import" | "convert" | "validate" | "push" | "profile" | "export";
+export type Stage = "import" | "convert" | "validate" | "push" | "profile" | "export" | "match";
 export type ProgressEvent = { stage: Stage, done: number, 
 /**
  * Known for pushes and conversions; for imports, bytes read vs file size.
@@ -599,3 +599,220 @@ target: string, transforms: Array<TransformSpec>,
  * 0 to 1.
  */
 confidence: number, reasons: Array<string>, };
+export type BlockingRuleInfo = { 
+/**
+ * The rule's name, as `MatchConfig::rules` takes it.
+ */
+name: string, 
+/**
+ * Used when a run names no rules.
+ */
+default: boolean, };
+export type MatchConfig = { 
+/**
+ * Blocking rule names; empty means the defaults.
+ */
+rules: Array<string>, 
+/**
+ * A rule yielding more candidate pairs than this is refused, by name, before any pair
+ * is built.
+ */
+max_pairs_per_rule: number, 
+/**
+ * Match weight (bits) at or above which a pair is linked.
+ */
+link_threshold: number, 
+/**
+ * Match weight at or above which a pair goes to review (below: non-link).
+ */
+review_threshold: number, };
+export type RulePairCount = { rule: string, pairs: number, 
+/**
+ * Over `max_pairs_per_rule`: the run would refuse this rule.
+ */
+refused: boolean, };
+export type BlockingPreview = { 
+/**
+ * Patients that would be matched (converted, not merged away).
+ */
+records: number, rules: Array<RulePairCount>, 
+/**
+ * Distinct pairs over the rules that are not refused.
+ */
+total_pairs: number, max_pairs_per_rule: number, };
+export type MatchRunSummary = { id: number, started_at: string, finished_at: string, config: MatchConfig, records: number, candidate_pairs: number, per_rule: Array<RulePairCount>, link_pairs: number, review_pairs: number, non_link_pairs: number, 
+/**
+ * Pairs a never-merge rule kept apart.
+ */
+never_merge_pairs: number, 
+/**
+ * Groups of two or more records that the links and decisions join.
+ */
+clusters: number, 
+/**
+ * Clusters with two members that do not themselves reach review.
+ */
+chained_clusters: number, 
+/**
+ * Review-band pairs with a decision (same or different).
+ */
+decided: number, seconds: number, };
+export type MatchBand = "link" | "review" | "non_link";
+export type ReviewVerdict = "same" | "different" | "skip";
+export type ReviewDecision = { id: number, run_id: number, left_id: string, right_id: string, verdict: ReviewVerdict, reviewer: string, reason: string | null, decided_at: string, };
+export type MatchPair = { left_id: string, right_id: string, weight: number | null, 
+/**
+ * The match probability the weight stands for, 0 to 1.
+ */
+probability: number | null, band: MatchBand | null, 
+/**
+ * The never-merge rule that kept the pair apart, e.g. "likely twins".
+ */
+never_merge: string | null, 
+/**
+ * The latest standing decision on this pair, from any run.
+ */
+decision: ReviewDecision | null, };
+export type PairPageRequest = { run_id: number, 
+/**
+ * Only pairs of this band; all stored pairs when absent.
+ */
+band: MatchBand | null, 
+/**
+ * Only pairs without a standing same/different decision.
+ */
+undecided_only: boolean, blind: boolean, offset: number, limit: number, };
+export type PairPage = { total: number, pairs: Array<MatchPair>, };
+export type ReviewProgress = { run_id: number, total: number, same: number, different: number, skipped: number, 
+/**
+ * Neither decided nor skipped.
+ */
+pending: number, };
+export type FieldComparison = { 
+/**
+ * `given`, `family`, `birth_date`, …
+ */
+field: string, 
+/**
+ * "Given name", "Birth date", …
+ */
+label: string, 
+/**
+ * As the converted records hold it (a clinical view).
+ */
+left: string | null, right: string | null, 
+/**
+ * The comparison level, e.g. "nickname", "day and month transposed", "missing".
+ */
+level: string, 
+/**
+ * log2(m/u) in bits; withheld in blind mode.
+ */
+weight: number | null, };
+export type RecordOrigin = { resource_id: string, source: string, file_name: string, row: number, line: number, 
+/**
+ * The business identifier (e.g. the MRN) and its system.
+ */
+identifier_system: string, identifier_value: string, 
+/**
+ * Set when the record was merged away into another.
+ */
+merged_into: string | null, };
+export type PairDetail = { run_id: number, pair: MatchPair, left: RecordOrigin, right: RecordOrigin, 
+/**
+ * Withheld in blind mode.
+ */
+prior: number | null, fields: Array<FieldComparison>, link_threshold: number, review_threshold: number, 
+/**
+ * Every decision ever made on this pair, newest first (undone ones included).
+ */
+history: Array<ReviewDecision>, };
+export type DecideRequest = { run_id: number, left_id: string, right_id: string, verdict: ReviewVerdict, reviewer: string, reason: string | null, };
+export type ClusterMember = { resource_id: string, source: string, row: number, identifier_value: string, };
+export type MatchCluster = { 
+/**
+ * The smallest member id: stable as long as the cluster's members are.
+ */
+key: string, members: Array<ClusterMember>, 
+/**
+ * Two members do not themselves reach the review threshold: joined only through
+ * others, worth a look before merging.
+ */
+chained: boolean, lowest_weight: number, 
+/**
+ * The merge that folded this cluster, if any.
+ */
+merge_id: number | null, };
+export type ClusterPage = { total: number, clusters: Array<MatchCluster>, };
+export type PairMetricsDto = { true_positives: number, false_positives: number, false_negatives: number, precision: number, recall: number, f1: number, };
+export type ThresholdMetrics = { threshold: number, metrics: PairMetricsDto, };
+export type MatchEvaluation = { run_id: number, labels_column: string, labelled_records: number, 
+/**
+ * Pairs of records with the same label.
+ */
+true_pairs: number, 
+/**
+ * Candidate pairs blocking found among the true pairs, as recall.
+ */
+blocking_recall: number, 
+/**
+ * Link-band pairs (never-merge rules applied) at the run's thresholds.
+ */
+link: PairMetricsDto, 
+/**
+ * Pairs inside clusters (links plus decisions).
+ */
+clusters: PairMetricsDto, 
+/**
+ * Precision and recall if the link threshold were each of these.
+ */
+by_threshold: Array<ThresholdMetrics>, };
+export type ApplyDecisionsSummary = { applied: number, 
+/**
+ * Rows naming a pair the run does not hold, by line.
+ */
+unknown_pairs: Array<number>, };
+export type SurvivorshipRule = "most_recent" | "most_complete" | "source_priority";
+export type FieldPick = { 
+/**
+ * A Patient element: `name`, `birthDate`, `gender`, `telecom`, `address`, …
+ */
+field: string, resource_id: string, };
+export type MergeRequest = { run_id: number | null, 
+/**
+ * Every record to fold together, the survivor included.
+ */
+members: Array<string>, 
+/**
+ * The record that survives; chosen by `rule` (record-level) when absent.
+ */
+survivor: string | null, 
+/**
+ * The default rule for every field.
+ */
+rule: SurvivorshipRule, 
+/**
+ * Source names, most trusted first (for `source_priority`).
+ */
+source_priority: Array<string>, 
+/**
+ * Fields picked by hand, overriding the rule.
+ */
+picks: Array<FieldPick>, reviewer: string, reason: string | null, };
+export type FieldCandidate = { resource_id: string, value: string | null, };
+export type SurvivorField = { field: string, label: string, chosen_from: string | null, 
+/**
+ * `most_recent`, `most_complete`, `source_priority` or `manual`.
+ */
+rule: string, value: string | null, candidates: Array<FieldCandidate>, };
+export type MergePreview = { survivor_id: string, fields: Array<SurvivorField>, 
+/**
+ * Other resources (appointments, results, …) whose references would move to the
+ * survivor.
+ */
+redirected: number, 
+/**
+ * The surviving Patient as JSON.
+ */
+body: string, };
+export type MergeSummary = { id: number, survivor_id: string, merged_ids: Array<string>, redirected: number, merged_by: string, merged_at: string, reason: string | null, unmerged_by: string | null, unmerged_at: string | null, };

@@ -224,6 +224,7 @@ pub enum Stage {
     Push,
     Profile,
     Export,
+    Match,
 }
 
 /// A progress report. Carries counts only, never row content.
@@ -872,4 +873,423 @@ pub struct Suggestion {
     /// 0 to 1.
     pub confidence: f64,
     pub reasons: Vec<String>,
+}
+
+// ---- Patient matching ------------------------------------------------------------------
+
+/// A blocking rule a run can use.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct BlockingRuleInfo {
+    /// The rule's name, as `MatchConfig::rules` takes it.
+    pub name: String,
+    /// Used when a run names no rules.
+    pub default: bool,
+}
+
+/// How a matching run blocks, and where it draws its bands.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MatchConfig {
+    /// Blocking rule names; empty means the defaults.
+    pub rules: Vec<String>,
+    /// A rule yielding more candidate pairs than this is refused, by name, before any pair
+    /// is built.
+    #[ts(type = "number")]
+    pub max_pairs_per_rule: i64,
+    /// Match weight (bits) at or above which a pair is linked.
+    pub link_threshold: f64,
+    /// Match weight at or above which a pair goes to review (below: non-link).
+    pub review_threshold: f64,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        let t = crate::matching::model::Thresholds::default();
+        MatchConfig {
+            rules: Vec::new(),
+            max_pairs_per_rule: 5_000_000,
+            link_threshold: t.link,
+            review_threshold: t.review,
+        }
+    }
+}
+
+/// Candidate pairs one blocking rule yields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct RulePairCount {
+    pub rule: String,
+    #[ts(type = "number")]
+    pub pairs: i64,
+    /// Over `max_pairs_per_rule`: the run would refuse this rule.
+    pub refused: bool,
+}
+
+/// What blocking would yield, measured before a run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct BlockingPreview {
+    /// Patients that would be matched (converted, not merged away).
+    #[ts(type = "number")]
+    pub records: i64,
+    pub rules: Vec<RulePairCount>,
+    /// Distinct pairs over the rules that are not refused.
+    #[ts(type = "number")]
+    pub total_pairs: i64,
+    #[ts(type = "number")]
+    pub max_pairs_per_rule: i64,
+}
+
+/// A stored matching run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MatchRunSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub config: MatchConfig,
+    #[ts(type = "number")]
+    pub records: i64,
+    #[ts(type = "number")]
+    pub candidate_pairs: i64,
+    pub per_rule: Vec<RulePairCount>,
+    #[ts(type = "number")]
+    pub link_pairs: i64,
+    #[ts(type = "number")]
+    pub review_pairs: i64,
+    #[ts(type = "number")]
+    pub non_link_pairs: i64,
+    /// Pairs a never-merge rule kept apart.
+    #[ts(type = "number")]
+    pub never_merge_pairs: i64,
+    /// Groups of two or more records that the links and decisions join.
+    #[ts(type = "number")]
+    pub clusters: i64,
+    /// Clusters with two members that do not themselves reach review.
+    #[ts(type = "number")]
+    pub chained_clusters: i64,
+    /// Review-band pairs with a decision (same or different).
+    #[ts(type = "number")]
+    pub decided: i64,
+    pub seconds: f64,
+}
+
+/// Where a run's pair falls.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchBand {
+    Link,
+    Review,
+    NonLink,
+}
+
+/// A reviewer's verdict on a pair.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewVerdict {
+    Same,
+    Different,
+    Skip,
+}
+
+/// A recorded review decision: who, when, why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ReviewDecision {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub run_id: i64,
+    pub left_id: String,
+    pub right_id: String,
+    pub verdict: ReviewVerdict,
+    pub reviewer: String,
+    pub reason: Option<String>,
+    pub decided_at: String,
+}
+
+/// One pair of a run. In blind mode the weight and band are withheld.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MatchPair {
+    pub left_id: String,
+    pub right_id: String,
+    pub weight: Option<f64>,
+    /// The match probability the weight stands for, 0 to 1.
+    pub probability: Option<f64>,
+    pub band: Option<MatchBand>,
+    /// The never-merge rule that kept the pair apart, e.g. "likely twins".
+    pub never_merge: Option<String>,
+    /// The latest standing decision on this pair, from any run.
+    pub decision: Option<ReviewDecision>,
+}
+
+/// Pages of a run's pairs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PairPageRequest {
+    #[ts(type = "number")]
+    pub run_id: i64,
+    /// Only pairs of this band; all stored pairs when absent.
+    pub band: Option<MatchBand>,
+    /// Only pairs without a standing same/different decision.
+    pub undecided_only: bool,
+    pub blind: bool,
+    #[ts(type = "number")]
+    pub offset: i64,
+    #[ts(type = "number")]
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PairPage {
+    #[ts(type = "number")]
+    pub total: i64,
+    pub pairs: Vec<MatchPair>,
+}
+
+/// Progress through a run's review band.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ReviewProgress {
+    #[ts(type = "number")]
+    pub run_id: i64,
+    #[ts(type = "number")]
+    pub total: i64,
+    #[ts(type = "number")]
+    pub same: i64,
+    #[ts(type = "number")]
+    pub different: i64,
+    #[ts(type = "number")]
+    pub skipped: i64,
+    /// Neither decided nor skipped.
+    #[ts(type = "number")]
+    pub pending: i64,
+}
+
+/// One field of a pair, side by side, with its share of the weight.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct FieldComparison {
+    /// `given`, `family`, `birth_date`, …
+    pub field: String,
+    /// "Given name", "Birth date", …
+    pub label: String,
+    /// As the converted records hold it (a clinical view).
+    pub left: Option<String>,
+    pub right: Option<String>,
+    /// The comparison level, e.g. "nickname", "day and month transposed", "missing".
+    pub level: String,
+    /// log2(m/u) in bits; withheld in blind mode.
+    pub weight: Option<f64>,
+}
+
+/// Where a matched record came from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct RecordOrigin {
+    pub resource_id: String,
+    pub source: String,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub row: i64,
+    #[ts(type = "number")]
+    pub line: i64,
+    /// The business identifier (e.g. the MRN) and its system.
+    pub identifier_system: String,
+    pub identifier_value: String,
+    /// Set when the record was merged away into another.
+    pub merged_into: Option<String>,
+}
+
+/// A pair explained: the records side by side, each field's level and weight, the prior
+/// (the weight before any field) and the total.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PairDetail {
+    #[ts(type = "number")]
+    pub run_id: i64,
+    pub pair: MatchPair,
+    pub left: RecordOrigin,
+    pub right: RecordOrigin,
+    /// Withheld in blind mode.
+    pub prior: Option<f64>,
+    pub fields: Vec<FieldComparison>,
+    pub link_threshold: f64,
+    pub review_threshold: f64,
+    /// Every decision ever made on this pair, newest first (undone ones included).
+    pub history: Vec<ReviewDecision>,
+}
+
+/// Record a verdict on a pair.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct DecideRequest {
+    #[ts(type = "number")]
+    pub run_id: i64,
+    pub left_id: String,
+    pub right_id: String,
+    pub verdict: ReviewVerdict,
+    pub reviewer: String,
+    pub reason: Option<String>,
+}
+
+/// A member of a cluster.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ClusterMember {
+    pub resource_id: String,
+    pub source: String,
+    #[ts(type = "number")]
+    pub row: i64,
+    pub identifier_value: String,
+}
+
+/// Records that links and "same" decisions join into one person.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MatchCluster {
+    /// The smallest member id: stable as long as the cluster's members are.
+    pub key: String,
+    pub members: Vec<ClusterMember>,
+    /// Two members do not themselves reach the review threshold: joined only through
+    /// others, worth a look before merging.
+    pub chained: bool,
+    pub lowest_weight: f64,
+    /// The merge that folded this cluster, if any.
+    #[ts(type = "number | null")]
+    pub merge_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ClusterPage {
+    #[ts(type = "number")]
+    pub total: i64,
+    pub clusters: Vec<MatchCluster>,
+}
+
+/// Pair metrics against a labels column.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct PairMetricsDto {
+    #[ts(type = "number")]
+    pub true_positives: i64,
+    #[ts(type = "number")]
+    pub false_positives: i64,
+    #[ts(type = "number")]
+    pub false_negatives: i64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ThresholdMetrics {
+    pub threshold: f64,
+    pub metrics: PairMetricsDto,
+}
+
+/// A run measured against true entity ids read from a column of the patients' source rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MatchEvaluation {
+    #[ts(type = "number")]
+    pub run_id: i64,
+    pub labels_column: String,
+    #[ts(type = "number")]
+    pub labelled_records: i64,
+    /// Pairs of records with the same label.
+    #[ts(type = "number")]
+    pub true_pairs: i64,
+    /// Candidate pairs blocking found among the true pairs, as recall.
+    pub blocking_recall: f64,
+    /// Link-band pairs (never-merge rules applied) at the run's thresholds.
+    pub link: PairMetricsDto,
+    /// Pairs inside clusters (links plus decisions).
+    pub clusters: PairMetricsDto,
+    /// Precision and recall if the link threshold were each of these.
+    pub by_threshold: Vec<ThresholdMetrics>,
+}
+
+/// Result of applying decisions from a CSV.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct ApplyDecisionsSummary {
+    #[ts(type = "number")]
+    pub applied: i64,
+    /// Rows naming a pair the run does not hold, by line.
+    pub unknown_pairs: Vec<u32>,
+}
+
+// ---- Merging ---------------------------------------------------------------------------
+
+/// How a field of the surviving record is chosen among the merged records.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SurvivorshipRule {
+    /// The value from the most recently imported record (later snapshot, then later row).
+    MostRecent,
+    /// The value from the record where the field is fullest (most parts filled).
+    MostComplete,
+    /// The value from the record whose source comes first in `source_priority`.
+    SourcePriority,
+}
+
+/// A manual choice: take this field from this record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct FieldPick {
+    /// A Patient element: `name`, `birthDate`, `gender`, `telecom`, `address`, …
+    pub field: String,
+    pub resource_id: String,
+}
+
+/// Merge records of one person into a survivor.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MergeRequest {
+    #[ts(type = "number | null")]
+    pub run_id: Option<i64>,
+    /// Every record to fold together, the survivor included.
+    pub members: Vec<String>,
+    /// The record that survives; chosen by `rule` (record-level) when absent.
+    pub survivor: Option<String>,
+    /// The default rule for every field.
+    pub rule: SurvivorshipRule,
+    /// Source names, most trusted first (for `source_priority`).
+    pub source_priority: Vec<String>,
+    /// Fields picked by hand, overriding the rule.
+    pub picks: Vec<FieldPick>,
+    pub reviewer: String,
+    pub reason: Option<String>,
+}
+
+/// One candidate value of a field.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct FieldCandidate {
+    pub resource_id: String,
+    pub value: Option<String>,
+}
+
+/// A field of the surviving record: what was chosen, from whom, by which rule.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SurvivorField {
+    pub field: String,
+    pub label: String,
+    pub chosen_from: Option<String>,
+    /// `most_recent`, `most_complete`, `source_priority` or `manual`.
+    pub rule: String,
+    pub value: Option<String>,
+    pub candidates: Vec<FieldCandidate>,
+}
+
+/// What a merge would do, before it is done.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MergePreview {
+    pub survivor_id: String,
+    pub fields: Vec<SurvivorField>,
+    /// Other resources (appointments, results, …) whose references would move to the
+    /// survivor.
+    #[ts(type = "number")]
+    pub redirected: i64,
+    /// The surviving Patient as JSON.
+    pub body: String,
+}
+
+/// A merge, done (and perhaps undone).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct MergeSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub survivor_id: String,
+    pub merged_ids: Vec<String>,
+    #[ts(type = "number")]
+    pub redirected: i64,
+    pub merged_by: String,
+    pub merged_at: String,
+    pub reason: Option<String>,
+    pub unmerged_by: Option<String>,
+    pub unmerged_at: Option<String>,
 }

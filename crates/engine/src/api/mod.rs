@@ -9,6 +9,7 @@ pub mod dto;
 pub mod export;
 pub mod import;
 pub mod mapping;
+pub mod matching;
 pub mod profile;
 pub mod project;
 pub mod push;

@@ -156,6 +156,35 @@ pub fn candidate_pairs(
     Ok(CandidatePairs { pairs, per_rule })
 }
 
+/// The pairs each rule would yield (before de-duplication across rules), without building
+/// any: what a person sees before choosing rules.
+pub fn rule_pair_counts(records: &[PersonRecord], rules: &[BlockingRule]) -> Vec<RulePairs> {
+    rules
+        .iter()
+        .map(|&rule| {
+            let mut sizes: HashMap<String, u64> = HashMap::new();
+            for r in records {
+                if let Some(key) = rule.key(r) {
+                    *sizes.entry(key).or_default() += 1;
+                }
+            }
+            RulePairs {
+                rule,
+                pairs: sizes.values().map(|n| n * n.saturating_sub(1) / 2).sum(),
+            }
+        })
+        .collect()
+}
+
+impl BlockingRule {
+    /// The rule of this name (as [`BlockingRule::name`] gives it).
+    pub fn from_name(name: &str) -> Option<BlockingRule> {
+        BlockingRule::DEFAULT
+            .into_iter()
+            .find(|r| r.name() == name.trim())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,4 +10,5 @@ pub mod cluster;
 pub mod compare;
 pub mod evaluate;
 pub mod model;
+pub mod patient;
 pub mod record;

@@ -133,8 +133,80 @@ CREATE TABLE crosswalk_entry (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 4: patient matching and merges. A run (`match_run`) keeps its settings and fitted
+/// model as JSON and the pairs worth looking at again (`match_pair`: links, the review band,
+/// and non-links a never-merge rule decided), each with its comparison levels (one character
+/// per field, `-` when missing) so a pair is explained without re-reading the records.
+/// Pairs are resource ids, `left_id < right_id`. Review decisions (`match_decision`) name the
+/// pair, who, when and why; an undone decision keeps its row with `undone_at`. A merge keeps
+/// the survivor's body before it and the bodies of every resource whose reference it
+/// redirected (`merge_redirect`), so unmerge restores them exactly; a merged-away resource
+/// keeps its row (lineage) with `resource.merged_into` set.
+const V4: &str = r#"
+ALTER TABLE resource ADD COLUMN merged_into TEXT;
+CREATE TABLE match_run (
+    id                INTEGER PRIMARY KEY,
+    started_at        TEXT NOT NULL,
+    finished_at       TEXT NOT NULL,
+    config            TEXT NOT NULL,
+    model             TEXT NOT NULL,
+    records           INTEGER NOT NULL,
+    candidate_pairs   INTEGER NOT NULL,
+    per_rule          TEXT NOT NULL,
+    link_pairs        INTEGER NOT NULL,
+    review_pairs      INTEGER NOT NULL,
+    non_link_pairs    INTEGER NOT NULL,
+    never_merge_pairs INTEGER NOT NULL,
+    seconds           REAL NOT NULL
+);
+CREATE TABLE match_pair (
+    run_id      INTEGER NOT NULL REFERENCES match_run(id),
+    left_id     TEXT NOT NULL,
+    right_id    TEXT NOT NULL,
+    weight      REAL NOT NULL,
+    band        TEXT NOT NULL CHECK (band IN ('link', 'review', 'non_link')),
+    never_merge TEXT,
+    levels      TEXT NOT NULL,
+    PRIMARY KEY (run_id, left_id, right_id)
+) WITHOUT ROWID;
+CREATE INDEX match_pair_by_band ON match_pair(run_id, band, weight);
+CREATE TABLE match_decision (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES match_run(id),
+    left_id    TEXT NOT NULL,
+    right_id   TEXT NOT NULL,
+    decision   TEXT NOT NULL CHECK (decision IN ('same', 'different', 'skip')),
+    reviewer   TEXT NOT NULL,
+    reason     TEXT,
+    decided_at TEXT NOT NULL,
+    undone_at  TEXT
+);
+CREATE INDEX match_decision_by_pair ON match_decision(left_id, right_id);
+CREATE TABLE merge (
+    id             INTEGER PRIMARY KEY,
+    run_id         INTEGER,
+    survivor_id    TEXT NOT NULL,
+    members        TEXT NOT NULL,
+    rules          TEXT NOT NULL,
+    survivor_body  TEXT NOT NULL,
+    survivor_hash  TEXT NOT NULL,
+    merged_by      TEXT NOT NULL,
+    reason         TEXT,
+    merged_at      TEXT NOT NULL,
+    unmerged_by    TEXT,
+    unmerged_at    TEXT
+);
+CREATE TABLE merge_redirect (
+    merge_id    INTEGER NOT NULL REFERENCES merge(id),
+    resource_id TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    body_hash   TEXT NOT NULL,
+    PRIMARY KEY (merge_id, resource_id)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, in order; `MIGRATIONS[i]` upgrades version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -244,7 +316,7 @@ mod tests {
         let version: u32 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, SCHEMA_VERSION);
         let counts: (i64, i64, i64) = conn
             .query_row(
                 "SELECT (SELECT count(*) FROM crosswalk), (SELECT count(*) FROM crosswalk_entry),
