@@ -1356,3 +1356,257 @@ fn suggestions_for_patients_write_a_spec_that_loads_and_converts() {
         "the written spec converts every row with a unique MRN"
     );
 }
+
+/// The FEBRL 3 benchmark (5,000 rows, 6,538 true duplicate pairs) as a project: imported,
+/// mapped to Patient and converted.
+fn febrl3_project() -> Project {
+    let p = new_project();
+    json_ok(&["-p", &p.path, "import", &fixture("febrl/febrl3.csv")]);
+    json_ok(&["-p", &p.path, "map", &fixture("febrl/patients.toml")]);
+    let c = json_ok(&["-p", &p.path, "convert"]);
+    assert_eq!(c[0]["converted"], 5000);
+    p
+}
+
+#[test]
+fn matching_febrl3_links_duplicates_reviews_and_keeps_names_out_of_the_logs() {
+    let p = febrl3_project();
+    let pp = p.path.as_str();
+    let mut logs = String::new();
+
+    // Blocking is measured before a run; an over-broad rule is refused by name.
+    let preview = json_ok_logged(&["-p", pp, "match", "preview"], &mut logs);
+    assert_eq!(preview["records"], 5000);
+    let rules = preview["rules"].as_array().unwrap();
+    assert!(rules.len() >= 7 && rules.iter().all(|r| r["pairs"].as_i64() > Some(1000)));
+    let total = preview["total_pairs"].as_i64().unwrap();
+    assert!(
+        (5_000..50_000).contains(&total),
+        "distinct candidate pairs: {total}"
+    );
+    let err = json_err(&["-p", pp, "match", "run", "--max-pairs-per-rule", "100"]);
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit of 100"),
+        "{err}"
+    );
+    let refused = json_ok(&["-p", pp, "match", "preview", "--max-pairs-per-rule", "100"]);
+    assert!(
+        refused["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["refused"] == true)
+    );
+
+    // A run at the default thresholds, measured against the truth it never saw.
+    let run = json_ok_logged(&["-p", pp, "match", "run"], &mut logs);
+    assert_eq!(run["records"], 5000);
+    assert_eq!(
+        run["review_pairs"], 0,
+        "FEBRL's weights leave no doubtful pairs"
+    );
+    let e = json_ok_logged(
+        &["-p", pp, "match", "evaluate", "--labels", "entity_id"],
+        &mut logs,
+    );
+    assert_eq!(e["labelled_records"], 5000);
+    assert_eq!(e["true_pairs"], 6538);
+    let (precision, f1) = (
+        e["link"]["precision"].as_f64().unwrap(),
+        e["link"]["f1"].as_f64().unwrap(),
+    );
+    assert!(
+        precision >= 0.998 && f1 >= 0.99,
+        "link band P {precision} F1 {f1}"
+    );
+    assert!(e["clusters"]["f1"].as_f64().unwrap() >= f1);
+    assert!(e["blocking_recall"].as_f64().unwrap() > 0.99);
+    assert!(e["by_threshold"].as_array().unwrap().len() >= 5);
+
+    // A second run with a wide review band: decide, undo, decide again.
+    let run2 = json_ok_logged(
+        &["-p", pp, "match", "run", "--link", "25", "--review", "0"],
+        &mut logs,
+    );
+    let run_id = run2["id"].as_i64().unwrap().to_string();
+    let reviews = run2["review_pairs"].as_i64().unwrap();
+    assert!(reviews >= 10, "review band: {reviews}");
+    let page = json_ok(&[
+        "-p", pp, "match", "pairs", "--band", "review", "--limit", "3",
+    ]);
+    assert_eq!(page["total"], reviews);
+    let pair = |i: usize| {
+        (
+            page["pairs"][i]["left_id"].as_str().unwrap().to_owned(),
+            page["pairs"][i]["right_id"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (l0, r0) = pair(0);
+    let d = json_ok_logged(
+        &[
+            "-p",
+            pp,
+            "match",
+            "decide",
+            &l0,
+            &r0,
+            "same",
+            "--reason",
+            "same address and SSN",
+            "--reviewer",
+            "ana",
+        ],
+        &mut logs,
+    );
+    assert_eq!(d["verdict"], "same");
+    assert_eq!(d["reviewer"], "ana");
+    let undone = json_ok_logged(&["-p", pp, "match", "undo"], &mut logs);
+    assert_eq!(undone["id"], d["id"], "undo takes back the latest decision");
+    let pending = json_ok(&[
+        "-p",
+        pp,
+        "match",
+        "pairs",
+        "--band",
+        "review",
+        "--undecided",
+    ]);
+    assert_eq!(
+        pending["total"], reviews,
+        "the undone pair is pending again"
+    );
+    json_ok_logged(
+        &[
+            "-p",
+            pp,
+            "match",
+            "decide",
+            &r0,
+            &l0,
+            "different",
+            "--reviewer",
+            "ana",
+            "--reason",
+            "twins per chart",
+        ],
+        &mut logs,
+    );
+    let shown = json_ok(&["-p", pp, "match", "show", &l0, &r0]);
+    assert_eq!(shown["pair"]["decision"]["verdict"], "different");
+    assert_eq!(shown["pair"]["decision"]["reason"], "twins per chart");
+    assert_eq!(
+        shown["history"].as_array().unwrap().len(),
+        2,
+        "the undone one is kept"
+    );
+    let fields = shown["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 9);
+    let explained: f64 = shown["prior"].as_f64().unwrap()
+        + fields
+            .iter()
+            .map(|f| f["weight"].as_f64().unwrap())
+            .sum::<f64>();
+    assert!(
+        (explained - shown["pair"]["weight"].as_f64().unwrap()).abs() < 1e-6,
+        "the weight is the prior plus the fields' weights"
+    );
+    assert!(
+        fields.iter().any(|f| f["left"].is_string()),
+        "a clinical view shows values"
+    );
+    let blind = json_ok(&["-p", pp, "match", "show", &l0, &r0, "--blind"]);
+    assert!(blind["pair"]["weight"].is_null() && blind["prior"].is_null());
+    assert!(
+        blind["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["weight"].is_null())
+    );
+
+    // Pairs out as CSV, one decision back in from an edited copy.
+    let csv_path = Path::new(pp).with_extension("pairs.csv");
+    let exported = json_ok(&[
+        "-p",
+        pp,
+        "match",
+        "export",
+        "--out",
+        csv_path.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("left_id,right_id,weight,band,never_merge,decision,reviewer,decided_at")
+    );
+    assert_eq!(lines.count() as i64, exported["pairs"].as_i64().unwrap());
+    assert!(text.contains(&format!("{l0},{r0},")) && text.contains(",different,ana,"));
+    let (l1, r1) = pair(1);
+    let edited = Path::new(pp).with_extension("decisions.csv");
+    std::fs::write(
+        &edited,
+        format!("left_id,right_id,decision,reason\n{l1},{r1},same,checked chart\nnot-an-id,other,same,\n{l0},{r0},different,\n"),
+    )
+    .unwrap();
+    let applied = json_ok_logged(
+        &[
+            "-p",
+            pp,
+            "match",
+            "apply",
+            edited.to_str().unwrap(),
+            "--run",
+            &run_id,
+            "--reviewer",
+            "ben",
+        ],
+        &mut logs,
+    );
+    assert_eq!(
+        applied["applied"], 1,
+        "the unchanged decision is not stacked"
+    );
+    assert_eq!(applied["unknown_pairs"], serde_json::json!([3]));
+    let after = json_ok(&[
+        "-p",
+        pp,
+        "match",
+        "pairs",
+        "--band",
+        "review",
+        "--undecided",
+    ]);
+    assert_eq!(after["total"].as_i64().unwrap(), reviews - 2);
+    let clusters = json_ok(&["-p", pp, "match", "clusters", "--limit", "5"]);
+    assert!(clusters["total"].as_i64().unwrap() > 1000);
+
+    // Logs and progress of the whole run: ids, counts and weights; no names or dates.
+    assert!(
+        logs.contains("matching run stored"),
+        "logs captured:\n{logs}"
+    );
+    let words: std::collections::HashSet<&str> = logs
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut reader = csv::Reader::from_path(fixture("febrl/febrl3.csv")).unwrap();
+    let mut checked = 0;
+    for row in reader.records().take(1000) {
+        let row = row.unwrap();
+        for i in [2, 3, 10, 11] {
+            let value = row.get(i).unwrap_or("");
+            if value.len() >= 4 {
+                checked += 1;
+                assert!(
+                    !words.contains(value),
+                    "the logs contain legacy value {value:?}"
+                );
+            }
+        }
+    }
+    assert!(checked > 3000);
+}
