@@ -32,6 +32,7 @@ $cutover -p "$project" import fixtures/patients.csv
 $cutover -p "$project" map fixtures/mappings/patients.toml
 $cutover -p "$project" convert
 $cutover -p "$project" validate
+$cutover -p "$project" match run
 $cutover -p "$project" target "http://127.0.0.1:$port/fhir/R4"
 
 export GSETTINGS_BACKEND=memory
