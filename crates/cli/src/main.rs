@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod crosswalk;
 mod matching;
 mod output;
+mod reconcile;
 mod studio;
 
 use std::path::PathBuf;
@@ -176,6 +177,10 @@ enum Command {
     },
     /// Counts per pipeline stage.
     Status,
+    /// The reconciliation ledger: where every legacy row ended (converted, merged,
+    /// excluded, failed) and, once pushed, accepted, rejected or pending. Exits non-zero
+    /// when any row is unaccounted.
+    Reconcile,
     /// Patient matching: find duplicate patients among the converted records, review the
     /// uncertain pairs, list clusters, evaluate against known labels.
     Match {
@@ -553,6 +558,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
             out.result(&s, || output::status_text(&s));
         }
         Command::Crosswalk { command } => crosswalk::run(&ctx, out, command)?,
+        Command::Reconcile => reconcile::run(&ctx, out)?,
         Command::Match { command } => matching::run(&ctx, out, command, &progress, &cancel)?,
         Command::Mapping { command } => studio::mapping(&ctx, out, command)?,
         Command::Lineage {

@@ -1610,3 +1610,76 @@ fn matching_febrl3_links_duplicates_reviews_and_keeps_names_out_of_the_logs() {
     }
     assert!(checked > 3000);
 }
+
+#[test]
+fn the_ledger_accounts_for_every_clinic_row_and_fails_on_an_unmapped_source() {
+    let p = new_project();
+    let specs: Vec<String> = std::fs::read_dir(repo().join("fixtures/clinic/mappings"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|s| s.ends_with(".toml"))
+        .collect();
+    convert_clinic(&p, &specs, &mut String::new());
+    let ledger = json_ok(&["-p", &p.path, "reconcile"]);
+    assert_eq!(ledger["balanced"], true, "{ledger:#}");
+    let lines = ledger["lines"].as_array().unwrap();
+    assert_eq!(
+        lines.len(),
+        8,
+        "one line per source (each read by one mapping)"
+    );
+    let n = |l: &Value, k: &str| l[k].as_i64().unwrap();
+    let mut rows = 0;
+    for l in lines.iter().chain([&ledger["totals"]]) {
+        assert_eq!(
+            n(l, "rows"),
+            n(l, "converted")
+                + n(l, "merged")
+                + n(l, "excluded")
+                + n(l, "failed")
+                + n(l, "unaccounted"),
+            "{l}"
+        );
+        assert_eq!(
+            n(l, "converted"),
+            n(l, "accepted") + n(l, "rejected") + n(l, "pending")
+        );
+        if l["source"] != "all" {
+            rows += n(l, "rows");
+        }
+    }
+    assert_eq!(n(&ledger["totals"], "rows"), rows);
+    assert_eq!(n(&ledger["totals"], "unaccounted"), 0);
+    let failed: i64 = ledger["failed_by_rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(failed, n(&ledger["totals"], "failed"));
+    assert!(failed >= 1, "the planted invalid records fail by rule");
+
+    // A source nobody maps leaves its rows unaccounted: the command fails and names them.
+    json_ok(&[
+        "-p",
+        &p.path,
+        "import",
+        &fixture("labs.csv"),
+        "--source",
+        "stray",
+    ]);
+    let out = cutover(&["-p", &p.path, "reconcile", "--json"]);
+    assert!(!out.status.success(), "an unbalanced ledger exits non-zero");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["type"] == "result")
+        .unwrap()["data"]
+        .clone();
+    assert_eq!(report["balanced"], false);
+    let stray = report["unaccounted_rows"].as_array().unwrap();
+    assert!(!stray.is_empty() && stray.iter().all(|u| u["source"] == "stray"));
+    assert_eq!(stray[0]["row"], 1);
+    assert_eq!(stray[0]["reason"], "no mapping reads this source");
+}

@@ -816,3 +816,51 @@ redirected: number,
  */
 body: string, };
 export type MergeSummary = { id: number, survivor_id: string, merged_ids: Array<string>, redirected: number, merged_by: string, merged_at: string, reason: string | null, unmerged_by: string | null, unmerged_at: string | null, };
+export type LedgerLine = { source: string, snapshot_seq: number, file_name: string, 
+/**
+ * The mapping that reads the rows; empty when no mapping reads the source.
+ */
+mapping: string, resource_type: string, rows: number, converted: number, 
+/**
+ * Folded into another record: a patient merged into its survivor, or a row superseded
+ * by a duplicate (a corrected result, a repeated appointment).
+ */
+merged: number, excluded: number, 
+/**
+ * Did not convert, or converted but fails a validation error rule.
+ */
+failed: number, 
+/**
+ * In none of the states above: a blocking error.
+ */
+unaccounted: number, 
+/**
+ * Of the converted: accepted by the target with the current content.
+ */
+accepted: number, rejected: number, 
+/**
+ * Converted, not yet accepted or rejected (never pushed, or changed since).
+ */
+pending: number, };
+export type UnaccountedRow = { source: string, mapping: string, row: number, line: number, 
+/**
+ * Why it has no state, e.g. "no mapping reads this source", "not converted".
+ */
+reason: string, };
+export type LedgerReport = { 
+/**
+ * The push target the accepted/rejected/pending counts are for.
+ */
+target: string | null, lines: Array<LedgerLine>, totals: LedgerLine, 
+/**
+ * Failed rows by the rule that failed them.
+ */
+failed_by_rule: Array<RuleCount>, 
+/**
+ * The first unaccounted rows (at most 100), to go and look.
+ */
+unaccounted_rows: Array<UnaccountedRow>, 
+/**
+ * True when no row is unaccounted and every line's states add up to its rows.
+ */
+balanced: boolean, };

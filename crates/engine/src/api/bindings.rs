@@ -131,6 +131,9 @@ pub fn typescript() -> String {
         SurvivorField::decl(&cfg),
         MergePreview::decl(&cfg),
         MergeSummary::decl(&cfg),
+        LedgerLine::decl(&cfg),
+        UnaccountedRow::decl(&cfg),
+        LedgerReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the engine's Rust DTOs (crates/engine/src/api/dto.rs) by\n// `UPDATE_BINDINGS=1 cargo test -p cutover-engine bindings`. Do not edit.\n",

@@ -1293,3 +1293,71 @@ pub struct MergeSummary {
     pub unmerged_by: Option<String>,
     pub unmerged_at: Option<String>,
 }
+
+// ---- Reconciliation ledger ---------------------------------------------------------------
+
+/// Where the rows of one source snapshot ended, for one mapping (resource type). Every row
+/// is in exactly one of converted / merged / excluded / failed / unaccounted; every
+/// converted record is accepted, rejected or pending at the target.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, TS)]
+pub struct LedgerLine {
+    pub source: String,
+    pub snapshot_seq: u32,
+    pub file_name: String,
+    /// The mapping that reads the rows; empty when no mapping reads the source.
+    pub mapping: String,
+    pub resource_type: String,
+    #[ts(type = "number")]
+    pub rows: i64,
+    #[ts(type = "number")]
+    pub converted: i64,
+    /// Folded into another record: a patient merged into its survivor, or a row superseded
+    /// by a duplicate (a corrected result, a repeated appointment).
+    #[ts(type = "number")]
+    pub merged: i64,
+    #[ts(type = "number")]
+    pub excluded: i64,
+    /// Did not convert, or converted but fails a validation error rule.
+    #[ts(type = "number")]
+    pub failed: i64,
+    /// In none of the states above: a blocking error.
+    #[ts(type = "number")]
+    pub unaccounted: i64,
+    /// Of the converted: accepted by the target with the current content.
+    #[ts(type = "number")]
+    pub accepted: i64,
+    #[ts(type = "number")]
+    pub rejected: i64,
+    /// Converted, not yet accepted or rejected (never pushed, or changed since).
+    #[ts(type = "number")]
+    pub pending: i64,
+}
+
+/// A row the ledger cannot account for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct UnaccountedRow {
+    pub source: String,
+    pub mapping: String,
+    #[ts(type = "number")]
+    pub row: i64,
+    #[ts(type = "number")]
+    pub line: i64,
+    /// Why it has no state, e.g. "no mapping reads this source", "not converted".
+    pub reason: String,
+}
+
+/// The reconciliation ledger: every legacy row accounted for, by source, snapshot and
+/// resource type, with totals that must add up.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct LedgerReport {
+    /// The push target the accepted/rejected/pending counts are for.
+    pub target: Option<String>,
+    pub lines: Vec<LedgerLine>,
+    pub totals: LedgerLine,
+    /// Failed rows by the rule that failed them.
+    pub failed_by_rule: Vec<RuleCount>,
+    /// The first unaccounted rows (at most 100), to go and look.
+    pub unaccounted_rows: Vec<UnaccountedRow>,
+    /// True when no row is unaccounted and every line's states add up to its rows.
+    pub balanced: bool,
+}

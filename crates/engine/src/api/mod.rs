@@ -14,6 +14,7 @@ pub mod profile;
 pub mod project;
 pub mod push;
 pub mod recent;
+pub mod reconcile;
 pub mod sources;
 pub mod status;
 pub mod studio;
