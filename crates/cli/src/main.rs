@@ -10,6 +10,7 @@ mod crosswalk;
 mod matching;
 mod output;
 mod reconcile;
+mod sample;
 mod studio;
 
 use std::path::PathBuf;
@@ -165,7 +166,13 @@ enum Command {
         limit: u32,
     },
     /// Set the FHIR R4 base URL that pushes go to.
-    Target { base_url: String },
+    Target {
+        base_url: String,
+        /// The new EHR's live server: a real push there needs a signed-off clinician
+        /// sample (`cutover sample`). Without it the target is a sandbox.
+        #[arg(long)]
+        production: bool,
+    },
     /// Push valid resources to the FHIR server by conditional update (idempotent).
     Push {
         /// FHIR R4 base URL (default: the project's target).
@@ -177,6 +184,11 @@ enum Command {
     },
     /// Counts per pipeline stage.
     Status,
+    /// Clinician sample review: draw a stratified sample, record verdicts, sign off.
+    Sample {
+        #[command(subcommand)]
+        command: sample::SampleCommand,
+    },
     /// The reconciliation ledger: where every legacy row ended (converted, merged,
     /// excluded, failed) and, once pushed, accepted, rejected or pending. Exits non-zero
     /// when any row is unaccounted.
@@ -520,12 +532,21 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
             let f = api::validate::findings(&ctx, limit)?;
             out.result(&f, || output::findings_table(&f));
         }
-        Command::Target { base_url } => {
+        Command::Target {
+            base_url,
+            production,
+        } => {
             let info = api::project::set_target(&ctx, &base_url)?;
+            api::sample::set_target_kind(&ctx, &base_url, production)?;
             out.result(&info, || {
                 format!(
-                    "Pushes go to {}",
-                    info.target_base_url.clone().unwrap_or_default()
+                    "Pushes go to {} ({})",
+                    info.target_base_url.clone().unwrap_or_default(),
+                    if production {
+                        "production: a real push needs a signed-off clinician sample"
+                    } else {
+                        "sandbox"
+                    }
                 )
             });
         }
@@ -559,6 +580,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
         }
         Command::Crosswalk { command } => crosswalk::run(&ctx, out, command)?,
         Command::Reconcile => reconcile::run(&ctx, out)?,
+        Command::Sample { command } => sample::run(&ctx, out, command)?,
         Command::Match { command } => matching::run(&ctx, out, command, &progress, &cancel)?,
         Command::Mapping { command } => studio::mapping(&ctx, out, command)?,
         Command::Lineage {

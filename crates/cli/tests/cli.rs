@@ -1683,3 +1683,196 @@ fn the_ledger_accounts_for_every_clinic_row_and_fails_on_an_unmapped_source() {
     assert_eq!(stray[0]["row"], 1);
     assert_eq!(stray[0]["reason"], "no mapping reads this source");
 }
+
+#[test]
+fn a_clinician_sample_is_reproducible_stratified_and_gates_a_production_push() {
+    let p = new_project();
+    let pp = p.path.as_str();
+    let specs: Vec<String> = std::fs::read_dir(repo().join("fixtures/clinic/mappings"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|s| s.ends_with(".toml"))
+        .collect();
+    convert_clinic(&p, &specs, &mut String::new());
+    let draw = |seed: &str| {
+        json_ok(&[
+            "-p",
+            pp,
+            "sample",
+            "draw",
+            "--accuracy",
+            "0.8",
+            "--seed",
+            seed,
+            "--by",
+            "ana",
+        ])
+    };
+    let a = draw("42");
+    let b = draw("42");
+    let ids = |s: &Value| {
+        json_ok(&["-p", pp, "sample", "items", &s["id"].to_string()])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["resource_id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // n / (n + 1.96²) ≥ 0.8 first holds at n = 16.
+    assert_eq!(a["size"], 16);
+    let population = a["population"].as_i64().unwrap();
+    assert!(population > 16, "a real subset: {population}");
+    assert_eq!(ids(&a), ids(&b), "the same seed draws the same sample");
+    assert_ne!(ids(&a), ids(&draw("7")), "another seed, another sample");
+    let strata = a["strata"].as_array().unwrap();
+    assert!(
+        strata.len() >= 5,
+        "type × source × finding status: {strata:?}"
+    );
+    let drawn: i64 = strata.iter().map(|s| s["drawn"].as_i64().unwrap()).sum();
+    assert_eq!(drawn, 16);
+    for s in strata {
+        let (pop, d) = (
+            s["population"].as_i64().unwrap(),
+            s["drawn"].as_i64().unwrap(),
+        );
+        assert!(d >= 1 && d <= pop, "every stratum is represented: {s}");
+        // Proportional within the one-per-stratum floor and rounding.
+        assert!(
+            (d as f64 - pop as f64 * 16.0 / population as f64).abs() <= 1.5,
+            "{s}"
+        );
+    }
+
+    // A production target refuses a real push until the latest sample is signed off;
+    // a dry run is allowed.
+    json_ok(&[
+        "-p",
+        pp,
+        "target",
+        "http://127.0.0.1:9/fhir/R4",
+        "--production",
+    ]);
+    let refused = json_err(&["-p", pp, "push"]);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("not signed off"),
+        "{refused}"
+    );
+    json_ok(&["-p", pp, "push", "--dry-run"]);
+    let latest = ids(&json_ok(&["-p", pp, "sample", "show"]));
+    let early = json_err(&[
+        "-p",
+        pp,
+        "sample",
+        "signoff",
+        "--name",
+        "Dr Lee",
+        "--role",
+        "CMIO",
+        "--statement",
+        "ok",
+    ]);
+    assert!(
+        early["message"]
+            .as_str()
+            .unwrap()
+            .contains("have no verdict yet")
+    );
+    let wrong_needs_element = json_err(&[
+        "-p",
+        pp,
+        "sample",
+        "verdict",
+        &latest[0],
+        "wrong",
+        "--reviewer",
+        "lee",
+    ]);
+    assert!(
+        wrong_needs_element["message"]
+            .as_str()
+            .unwrap()
+            .contains("names the element")
+    );
+    let mut last = Value::Null;
+    for (i, id) in latest.iter().enumerate() {
+        let mut args = vec![
+            "-p",
+            pp,
+            "sample",
+            "verdict",
+            id.as_str(),
+            "correct",
+            "--reviewer",
+            "lee",
+        ];
+        if i == 0 {
+            args = vec![
+                "-p",
+                pp,
+                "sample",
+                "verdict",
+                id.as_str(),
+                "wrong",
+                "--element",
+                "birthDate",
+                "--comment",
+                "off by a century",
+                "--reviewer",
+                "lee",
+            ];
+        }
+        last = json_ok(&args);
+    }
+    assert_eq!(last["reviewed"], 16);
+    assert_eq!(last["wrong"], 1);
+    let (lo, hi) = (
+        last["wilson_low"].as_f64().unwrap(),
+        last["wilson_high"].as_f64().unwrap(),
+    );
+    assert!((last["acceptance"].as_f64().unwrap() - 15.0 / 16.0).abs() < 1e-9);
+    assert!(
+        lo < 15.0 / 16.0 && hi > 15.0 / 16.0 && lo > 0.6,
+        "Wilson interval {lo}–{hi}"
+    );
+    assert_eq!(
+        last["meets_target"], false,
+        "one wrong in 16 cannot show 80% at 95%"
+    );
+    let signed = json_ok(&[
+        "-p",
+        pp,
+        "sample",
+        "signoff",
+        "--name",
+        "Dr Lee",
+        "--role",
+        "CMIO",
+        "--statement",
+        "Reviewed 16 records; one birth date error fixed in mapping v2",
+    ]);
+    assert_eq!(signed["signoff"]["name"], "Dr Lee");
+    // Signed off: the gate opens, and the push gets as far as the (unreachable) server.
+    let net = json_err(&["-p", pp, "push"]);
+    assert_eq!(net["code"], "network", "{net}");
+    // A re-import and re-conversion (validated again) that change nothing keep the
+    // sign-off valid.
+    json_ok(&[
+        "-p",
+        pp,
+        "import",
+        &fixture("clinic/patients.csv"),
+        "--source",
+        "patients",
+    ]);
+    json_ok(&["-p", pp, "convert"]);
+    json_ok(&["-p", pp, "validate"]);
+    let again = json_err(&["-p", pp, "push"]);
+    assert_eq!(
+        again["code"], "network",
+        "same content, same sample: {again}"
+    );
+}

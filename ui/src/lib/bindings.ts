@@ -864,3 +864,64 @@ unaccounted_rows: Array<UnaccountedRow>,
  * True when no row is unaccounted and every line's states add up to its rows.
  */
 balanced: boolean, };
+export type SampleRequest = { 
+/**
+ * The accuracy the sample must be able to show, e.g. 0.95.
+ */
+target_accuracy: number, 
+/**
+ * 0.90, 0.95 or 0.99 (two-sided Wilson interval).
+ */
+confidence: number, 
+/**
+ * Wrong records the sample may hold and still show the target.
+ */
+allowed_errors: number, 
+/**
+ * Fixes the draw; the same seed over the same records draws the same sample.
+ */
+seed: number | null, created_by: string, };
+export type SampleStratum = { key: string, resource_type: string, source: string, 
+/**
+ * `clean` or `with findings`.
+ */
+finding_status: string, population: number, drawn: number, };
+export type Signoff = { name: string, role: string, statement: string, signed_at: string, };
+export type SampleSummary = { id: number, created_at: string, created_by: string, seed: number, target_accuracy: number, confidence: number, allowed_errors: number, 
+/**
+ * Records the sample was drawn from.
+ */
+population: number, size: number, strata: Array<SampleStratum>, reviewed: number, correct: number, wrong: number, 
+/**
+ * correct / reviewed.
+ */
+acceptance: number | null, 
+/**
+ * The Wilson interval of the acceptance rate at the sample's confidence.
+ */
+wilson_low: number | null, wilson_high: number | null, 
+/**
+ * Every item reviewed and the interval's lower end at or above the target.
+ */
+meets_target: boolean, 
+/**
+ * Sampled records whose content changed since the draw (re-converted): the sample no
+ * longer speaks for them.
+ */
+changed: number, signoff: Signoff | null, };
+export type SampleVerdict = { 
+/**
+ * `correct` or `wrong`.
+ */
+verdict: string, 
+/**
+ * The element that is wrong (for `wrong`).
+ */
+element: string | null, comment: string | null, reviewer: string, decided_at: string, };
+export type SampleItem = { position: number, resource_id: string, resource_type: string, stratum: string, source: string, row: number, line: number, changed: boolean, verdict: SampleVerdict | null, };
+export type SampleVerdictRequest = { sample_id: number, resource_id: string, 
+/**
+ * `correct` or `wrong`.
+ */
+verdict: string, element: string | null, comment: string | null, reviewer: string, };
+export type SignoffRequest = { sample_id: number, name: string, role: string, statement: string, };

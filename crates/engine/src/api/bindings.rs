@@ -134,6 +134,14 @@ pub fn typescript() -> String {
         LedgerLine::decl(&cfg),
         UnaccountedRow::decl(&cfg),
         LedgerReport::decl(&cfg),
+        SampleRequest::decl(&cfg),
+        SampleStratum::decl(&cfg),
+        Signoff::decl(&cfg),
+        SampleSummary::decl(&cfg),
+        SampleVerdict::decl(&cfg),
+        SampleItem::decl(&cfg),
+        SampleVerdictRequest::decl(&cfg),
+        SignoffRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the engine's Rust DTOs (crates/engine/src/api/dto.rs) by\n// `UPDATE_BINDINGS=1 cargo test -p cutover-engine bindings`. Do not edit.\n",

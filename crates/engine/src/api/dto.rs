@@ -1361,3 +1361,130 @@ pub struct LedgerReport {
     /// True when no row is unaccounted and every line's states add up to its rows.
     pub balanced: bool,
 }
+
+// ---- Clinician sample review -------------------------------------------------------------
+
+/// Draw a sample of converted records for clinicians to check.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SampleRequest {
+    /// The accuracy the sample must be able to show, e.g. 0.95.
+    pub target_accuracy: f64,
+    /// 0.90, 0.95 or 0.99 (two-sided Wilson interval).
+    pub confidence: f64,
+    /// Wrong records the sample may hold and still show the target.
+    pub allowed_errors: u32,
+    /// Fixes the draw; the same seed over the same records draws the same sample.
+    #[ts(type = "number | null")]
+    pub seed: Option<i64>,
+    pub created_by: String,
+}
+
+/// One stratum: resource type × source (site) × finding status.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SampleStratum {
+    pub key: String,
+    pub resource_type: String,
+    pub source: String,
+    /// `clean` or `with findings`.
+    pub finding_status: String,
+    #[ts(type = "number")]
+    pub population: i64,
+    #[ts(type = "number")]
+    pub drawn: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct Signoff {
+    pub name: String,
+    pub role: String,
+    pub statement: String,
+    pub signed_at: String,
+}
+
+/// A sample and how its review stands.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SampleSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub created_at: String,
+    pub created_by: String,
+    #[ts(type = "number")]
+    pub seed: i64,
+    pub target_accuracy: f64,
+    pub confidence: f64,
+    pub allowed_errors: u32,
+    /// Records the sample was drawn from.
+    #[ts(type = "number")]
+    pub population: i64,
+    #[ts(type = "number")]
+    pub size: i64,
+    pub strata: Vec<SampleStratum>,
+    #[ts(type = "number")]
+    pub reviewed: i64,
+    #[ts(type = "number")]
+    pub correct: i64,
+    #[ts(type = "number")]
+    pub wrong: i64,
+    /// correct / reviewed.
+    pub acceptance: Option<f64>,
+    /// The Wilson interval of the acceptance rate at the sample's confidence.
+    pub wilson_low: Option<f64>,
+    pub wilson_high: Option<f64>,
+    /// Every item reviewed and the interval's lower end at or above the target.
+    pub meets_target: bool,
+    /// Sampled records whose content changed since the draw (re-converted): the sample no
+    /// longer speaks for them.
+    #[ts(type = "number")]
+    pub changed: i64,
+    pub signoff: Option<Signoff>,
+}
+
+/// A reviewer's verdict on one sampled record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SampleVerdict {
+    /// `correct` or `wrong`.
+    pub verdict: String,
+    /// The element that is wrong (for `wrong`).
+    pub element: Option<String>,
+    pub comment: Option<String>,
+    pub reviewer: String,
+    pub decided_at: String,
+}
+
+/// One sampled record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SampleItem {
+    #[ts(type = "number")]
+    pub position: i64,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub stratum: String,
+    pub source: String,
+    #[ts(type = "number")]
+    pub row: i64,
+    #[ts(type = "number")]
+    pub line: i64,
+    pub changed: bool,
+    pub verdict: Option<SampleVerdict>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SampleVerdictRequest {
+    #[ts(type = "number")]
+    pub sample_id: i64,
+    pub resource_id: String,
+    /// `correct` or `wrong`.
+    pub verdict: String,
+    pub element: Option<String>,
+    pub comment: Option<String>,
+    pub reviewer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SignoffRequest {
+    #[ts(type = "number")]
+    pub sample_id: i64,
+    pub name: String,
+    pub role: String,
+    pub statement: String,
+}

@@ -15,6 +15,7 @@ pub mod project;
 pub mod push;
 pub mod recent;
 pub mod reconcile;
+pub mod sample;
 pub mod sources;
 pub mod status;
 pub mod studio;

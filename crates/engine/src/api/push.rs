@@ -44,6 +44,9 @@ pub fn run(
                 )
             })?,
     };
+    if !req.dry_run {
+        crate::api::sample::check_push_allowed(&conn, &base_url)?;
+    }
     let to_send: i64 = conn
         .query_row(
             "SELECT count(*) FROM resource r LEFT JOIN push_state p ON p.resource_id = r.id AND p.target = ?1

@@ -205,8 +205,61 @@ CREATE TABLE merge_redirect (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 5: clinician sample review and the push gate. A sample (`sample`) is drawn with a
+/// seed and a size for a stated accuracy and confidence, stratified (`strata` as JSON); its
+/// items keep the body hash each record had when drawn, so a record that changed since is
+/// seen. Verdicts (`sample_verdict`) say correct or wrong, the wrong element and a comment,
+/// who and when; the latest per item stands. A sign-off names who, their role, the time and
+/// the statement. `push_target` marks a base URL as production: a real push there needs a
+/// signed-off sample whose records are unchanged.
+const V5: &str = r#"
+CREATE TABLE sample (
+    id              INTEGER PRIMARY KEY,
+    created_at      TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    seed            INTEGER NOT NULL,
+    target_accuracy REAL NOT NULL,
+    confidence      REAL NOT NULL,
+    allowed_errors  INTEGER NOT NULL,
+    population      INTEGER NOT NULL,
+    size            INTEGER NOT NULL,
+    strata          TEXT NOT NULL
+);
+CREATE TABLE sample_item (
+    sample_id   INTEGER NOT NULL REFERENCES sample(id),
+    position    INTEGER NOT NULL,
+    resource_id TEXT NOT NULL,
+    stratum     TEXT NOT NULL,
+    body_hash   TEXT NOT NULL,
+    PRIMARY KEY (sample_id, position)
+) WITHOUT ROWID;
+CREATE TABLE sample_verdict (
+    id          INTEGER PRIMARY KEY,
+    sample_id   INTEGER NOT NULL REFERENCES sample(id),
+    resource_id TEXT NOT NULL,
+    verdict     TEXT NOT NULL CHECK (verdict IN ('correct', 'wrong')),
+    element     TEXT,
+    comment     TEXT,
+    reviewer    TEXT NOT NULL,
+    decided_at  TEXT NOT NULL
+);
+CREATE INDEX sample_verdict_by_item ON sample_verdict(sample_id, resource_id);
+CREATE TABLE signoff (
+    id        INTEGER PRIMARY KEY,
+    sample_id INTEGER NOT NULL REFERENCES sample(id),
+    name      TEXT NOT NULL,
+    role      TEXT NOT NULL,
+    statement TEXT NOT NULL,
+    signed_at TEXT NOT NULL
+);
+CREATE TABLE push_target (
+    base_url TEXT PRIMARY KEY,
+    kind     TEXT NOT NULL CHECK (kind IN ('sandbox', 'production'))
+);
+"#;
+
 /// Every migration, in order; `MIGRATIONS[i]` upgrades version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
