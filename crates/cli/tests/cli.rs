@@ -1109,7 +1109,8 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
 
     // Every resource is R4 (the schema check runs on each); the only validation errors
     // are the planted ones: a patient without birth date and sex, an appointment for a
-    // patient who is not in the export.
+    // patient who is not in the export, and the booked appointment whose local start fell
+    // in the spring-forward gap (no start: FHIR's app-3).
     let rules: BTreeMap<String, i64> = validated["by_rule"]
         .as_array()
         .unwrap()
@@ -1125,6 +1126,7 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
         rules,
         BTreeMap::from([
             ("reference.unresolved".to_string(), 1),
+            ("required.appointment.start".to_string(), 1),
             ("required.birthDate".to_string(), 1),
             ("required.gender".to_string(), 1),
         ])
@@ -1210,8 +1212,9 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
         "Phoenix has no DST"
     );
     assert!(
-        appt("A5002").get("start").is_none(),
-        "2:30 on spring-forward day does not exist"
+        !resources.contains_key("Appointment|urn:oid:2.16.840.1.113883.3.9999.4|A5002"),
+        "2:30 on spring-forward day does not exist: the booked appointment has no start, \
+         fails validation (app-3) and is not exported"
     );
     assert_eq!(
         appt("A5001")["participant"][0]["actor"]["reference"],

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rusqlite::TransactionBehavior;
 use tracing::info;
 
-use crate::api::dto::{Finding, RuleCount, Stage, ValidateSummary};
+use crate::api::dto::{Finding, RuleCount, Severity, Stage, ValidateSummary};
 use crate::api::{Cancel, Ctx, ProgressSink, Throttled};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::findings;
@@ -86,12 +86,12 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
             };
             let violations = check_resource(&resource, today, &mut exists);
             checked += 1;
-            if violations.is_empty() {
+            // Warnings are reported but do not stop a record.
+            let passes = !violations.iter().any(|v| v.severity == Severity::Error);
+            if passes {
                 valid += 1;
             }
-            update
-                .execute((violations.is_empty(), &id))
-                .ctx("marking resource")?;
+            update.execute((passes, &id)).ctx("marking resource")?;
             if !violations.is_empty() {
                 let writer = match writers.entry((mapping_id, snapshot_id)) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),

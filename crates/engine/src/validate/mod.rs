@@ -42,10 +42,12 @@ pub fn check_resource(
     today: NaiveDate,
     exists: &mut dyn FnMut(&str) -> bool,
 ) -> Vec<Violation> {
-    let mut out = if resource["resourceType"] == "Patient" {
-        check_patient(resource, today)
-    } else {
-        Vec::new()
+    let mut out = match resource["resourceType"].as_str() {
+        Some("Patient") => check_patient(resource, today),
+        Some("Appointment") => check_appointment(resource),
+        Some("Observation") => check_observation(resource, today),
+        Some("Encounter") => check_subject(resource, "Encounter", "required.encounter.subject"),
+        _ => Vec::new(),
     };
     for issue in crate::fhir::check(resource) {
         let element = issue
@@ -185,6 +187,123 @@ pub fn check_patient(resource: &Json, today: NaiveDate) -> Vec<Violation> {
     out
 }
 
+/// A FHIR `dateTime`/`instant` as an instant; a bare date is its start in UTC.
+fn instant(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(text).ok().or_else(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().fixed_offset())
+    })
+}
+
+/// Appointment statuses that need a start and an end (FHIR invariant app-3: only proposed,
+/// cancelled and waitlisted appointments may lack them).
+const SCHEDULED: [&str; 6] = [
+    "pending",
+    "booked",
+    "arrived",
+    "fulfilled",
+    "noshow",
+    "checked-in",
+];
+
+/// Appointments: a scheduled one has a start and an end, the end after the start, and a
+/// patient among its participants.
+pub fn check_appointment(resource: &Json) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let status = resource["status"].as_str().unwrap_or("");
+    let (start, end) = (resource["start"].as_str(), resource["end"].as_str());
+    if SCHEDULED.contains(&status) {
+        if start.is_none() {
+            out.push(violation(
+                "start",
+                "required.appointment.start",
+                format!("a {status} appointment has no start"),
+            ));
+        }
+        // FHIR's app-3 wants an end too; legacy schedules often hold a duration instead
+        // (`minutesDuration`), which keeps the appointment usable: a warning.
+        if end.is_none() && resource["minutesDuration"].as_u64().is_none() {
+            out.push(Violation {
+                severity: Severity::Warning,
+                ..violation(
+                    "end",
+                    "required.appointment.end",
+                    format!("a {status} appointment has neither an end nor a duration"),
+                )
+            });
+        }
+    }
+    if let (Some(s), Some(e)) = (start.and_then(instant), end.and_then(instant))
+        && e <= s
+    {
+        out.push(violation(
+            "end",
+            "plausible.appointment.end",
+            "the appointment ends before or when it starts",
+        ));
+    }
+    let has_patient = resource["participant"].as_array().is_some_and(|ps| {
+        ps.iter().any(|p| {
+            p["actor"]["reference"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("Patient/"))
+        })
+    });
+    if !has_patient {
+        out.push(violation(
+            "participant",
+            "required.appointment.patient",
+            "the appointment has no patient among its participants",
+        ));
+    }
+    out
+}
+
+/// A `subject` that references a Patient.
+fn check_subject(resource: &Json, type_name: &str, rule: &'static str) -> Vec<Violation> {
+    let ok = resource["subject"]["reference"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("Patient/"));
+    if ok {
+        Vec::new()
+    } else {
+        vec![violation(
+            "subject",
+            rule,
+            format!("the {type_name} has no patient as its subject"),
+        )]
+    }
+}
+
+/// Observations (results): a patient subject, a unit on a numeric result, not taken in the
+/// future.
+pub fn check_observation(resource: &Json, today: NaiveDate) -> Vec<Violation> {
+    let mut out = check_subject(resource, "Observation", "required.observation.subject");
+    let q = &resource["valueQuantity"];
+    if q["value"].is_number()
+        && q["unit"].as_str().is_none_or(|u| u.trim().is_empty())
+        && q["code"].as_str().is_none_or(|c| c.trim().is_empty())
+    {
+        out.push(violation(
+            "valueQuantity",
+            "plausible.observation.unit",
+            "a numeric result has no unit",
+        ));
+    }
+    if let Some(when) = resource["effectiveDateTime"].as_str().and_then(instant)
+        && when.date_naive() > today
+    {
+        out.push(violation(
+            "effectiveDateTime",
+            "plausible.observation.effective",
+            "the result is dated in the future",
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,10 +392,107 @@ mod tests {
     }
 
     #[test]
+    fn appointment_and_observation_rules() {
+        let appt = json!({
+            "resourceType": "Appointment", "status": "booked",
+            "start": "2024-03-10T09:30:00-04:00", "end": "2024-03-10T10:00:00-04:00",
+            "participant": [{"actor": {"reference": "Patient/p1"}, "status": "accepted"}]
+        });
+        type Change = Box<dyn Fn(&mut Json)>;
+        let cases: Vec<(&str, Change, Vec<&str>)> = vec![
+            ("a complete appointment passes", Box::new(|_| {}), vec![]),
+            (
+                "ends before it starts (same instant in another zone counts)",
+                Box::new(|a| a["end"] = json!("2024-03-10T13:30:00Z")),
+                vec!["plausible.appointment.end"],
+            ),
+            (
+                "a booked appointment without a start (e.g. lost in a DST gap)",
+                Box::new(|a| {
+                    a.as_object_mut().unwrap().remove("start");
+                }),
+                vec!["required.appointment.start"],
+            ),
+            (
+                "a proposed one may lack times",
+                Box::new(|a| {
+                    a["status"] = json!("proposed");
+                    a.as_object_mut().unwrap().remove("start");
+                    a.as_object_mut().unwrap().remove("end");
+                }),
+                vec![],
+            ),
+            (
+                "no patient",
+                Box::new(|a| a["participant"][0]["actor"]["reference"] = json!("Practitioner/x")),
+                vec!["required.appointment.patient"],
+            ),
+        ];
+        for (what, change, expected) in cases {
+            let mut a = appt.clone();
+            change(&mut a);
+            let rules: Vec<&str> = check_appointment(&a).iter().map(|v| v.rule).collect();
+            assert_eq!(rules, expected, "{what}");
+        }
+
+        let obs = json!({
+            "resourceType": "Observation", "status": "final",
+            "code": {"text": "Glucose"}, "subject": {"reference": "Patient/p1"},
+            "effectiveDateTime": "2024-03-01T07:00:00-05:00",
+            "valueQuantity": {"value": 129, "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "mg/dL"}
+        });
+        let cases: Vec<(&str, Change, Vec<&str>)> = vec![
+            ("a complete result passes", Box::new(|_| {}), vec![]),
+            (
+                "no subject",
+                Box::new(|o| {
+                    o.as_object_mut().unwrap().remove("subject");
+                }),
+                vec!["required.observation.subject"],
+            ),
+            (
+                "a number without a unit",
+                Box::new(|o| o["valueQuantity"] = json!({"value": 5.2})),
+                vec!["plausible.observation.unit"],
+            ),
+            (
+                "a text result needs no unit",
+                Box::new(|o| {
+                    o.as_object_mut().unwrap().remove("valueQuantity");
+                    o["valueString"] = json!("NEGATIVE");
+                }),
+                vec![],
+            ),
+            (
+                "taken tomorrow",
+                Box::new(|o| o["effectiveDateTime"] = json!("2026-11-24T08:00:00Z")),
+                vec!["plausible.observation.effective"],
+            ),
+        ];
+        for (what, change, expected) in cases {
+            let mut o = obs.clone();
+            change(&mut o);
+            let rules: Vec<&str> = check_observation(&o, today())
+                .iter()
+                .map(|v| v.rule)
+                .collect();
+            assert_eq!(rules, expected, "{what}");
+        }
+        let enc =
+            json!({"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"}});
+        let mut all = |_: &str| true;
+        let rules: Vec<&str> = check_resource(&enc, today(), &mut all)
+            .iter()
+            .map(|v| v.rule)
+            .collect();
+        assert_eq!(rules, ["required.encounter.subject"]);
+    }
+
+    #[test]
     fn any_resource_gets_the_schema_and_its_references_checked() {
         let appt = json!({
             "resourceType": "Appointment", "status": "booked",
-            "start": "2024-03-10T09:30:00-04:00",
+            "start": "2024-03-10T09:30:00-04:00", "minutesDuration": 30,
             "participant": [
                 {"actor": {"reference": "Patient/p1"}, "status": "accepted"},
                 {"actor": {"reference": "Practitioner/x9"}, "status": "accepted"}
