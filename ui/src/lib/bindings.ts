@@ -471,7 +471,11 @@ source: string,
  * The FHIR R4 resource type produced, e.g. `Patient`, `Appointment`.
  */
 resource: string, identifier: IdentifierSpec, element?: Array<ElementSpec>, };
-export type IdentifierSpec = { system: string, column: string, transforms?: Array<TransformSpec>, };
+export type IdentifierSpec = { system: string, column?: string, 
+/**
+ * Several columns, every one required; the transforms combine them into one text.
+ */
+columns?: Array<string>, transforms?: Array<TransformSpec>, };
 export type ElementSpec = { target: string, column?: string, columns?: Array<string>, 
 /**
  * A constant (text, number or boolean). Placed only where the element's parent

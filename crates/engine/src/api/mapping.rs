@@ -330,6 +330,7 @@ fn convert_one(
                 .ctx("preparing resource insert")?;
             let mut sink =
                 findings::Writer::new(&tx, Stage::Convert, Some(summary.id), snapshot_id)?;
+            let identifier = mapping.identifier_label();
             let mut k = 0usize;
             while let Ok(batch) = receivers[k % CONVERTERS].recv() {
                 for Converted { row, line, outcome } in &batch {
@@ -365,11 +366,10 @@ fn convert_one(
                                     None,
                                     row,
                                     line,
-                                    Some(&mapping.spec.identifier.column),
+                                    Some(&identifier),
                                     "identifier.duplicate",
                                     &format!(
-                                        "business identifier repeats an earlier row's (column {}); this row was not converted",
-                                        mapping.spec.identifier.column
+                                        "business identifier repeats an earlier row's (column {identifier}); this row was not converted"
                                     ),
                                 )?;
                             } else {

@@ -17,7 +17,8 @@ use crate::api::{Ctx, sources};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::fhir::{self, ElementInfo};
 use crate::mapping::convert::{
-    ColumnIndex, RowOutcome, cell, convert_row, input_value, run_chain_traced, to_placed,
+    ColumnIndex, RowOutcome, convert_row, identifier_input, input_value, run_chain_traced,
+    to_placed,
 };
 use crate::mapping::spec::{CompiledMapping, Input, MappingSpec, compile_spec, to_toml};
 use crate::mapping::transforms::{Transform, Value};
@@ -170,12 +171,14 @@ pub fn preview(ctx: &Ctx, req: &MappingPreviewRequest) -> Result<MappingPreview>
         .ctx("reading snapshot")?;
     let ns = namespace(&conn)?;
     // The columns shown: the identifier's, then each element's, once each.
-    let mut shown: Vec<String> = vec![mapping.spec.identifier.column.clone()];
-    for e in &mapping.elements {
-        for c in e.columns() {
-            if !shown.iter().any(|s| s == c) {
-                shown.push(c.to_string());
-            }
+    let mut shown: Vec<String> = vec![];
+    for c in mapping
+        .identifier_columns()
+        .into_iter()
+        .chain(mapping.elements.iter().flat_map(|e| e.columns()))
+    {
+        if !shown.iter().any(|s| s == c) {
+            shown.push(c.to_string());
         }
     }
     let positions: Vec<usize> = shown
@@ -426,14 +429,21 @@ pub fn lineage(ctx: &Ctx, resource_id: &str, element: Option<&str>) -> Result<Li
     let positions = index.positions();
     // The identifier first, as `identifier`.
     if element.is_none_or(|e| e == "identifier") {
-        let i = index.identifier();
-        let (steps, result) = trace(&mapping.identifier_chain, cell(&row, i));
+        let (steps, result) = trace(
+            &mapping.identifier_chain,
+            identifier_input(&mapping, &index, &row),
+        );
         elements.push(ElementLineage {
             target: "identifier".into(),
-            inputs: vec![LineageInput {
-                column: mapping.spec.identifier.column.clone(),
-                value: row.values.get(i).cloned().flatten(),
-            }],
+            inputs: mapping
+                .identifier_columns()
+                .iter()
+                .zip(index.identifier())
+                .map(|(c, &i)| LineageInput {
+                    column: c.to_string(),
+                    value: row.values.get(i).cloned().flatten(),
+                })
+                .collect(),
             steps,
             output: result.as_ref().ok().map(value_json),
             error: result.err().map(|(rule, m)| format!("{rule}: {m}")),

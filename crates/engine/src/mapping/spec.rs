@@ -34,11 +34,17 @@ pub struct MappingSpec {
 }
 
 /// The business identifier: it makes each resource findable (and each push idempotent).
+/// One column, or several combined by the transforms (an accession and a test code).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct IdentifierSpec {
     pub system: String,
-    pub column: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub column: Option<String>,
+    /// Several columns, every one required; the transforms combine them into one text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(type = "Array<TransformSpec>")]
     pub transforms: Vec<TransformSpec>,
@@ -91,8 +97,30 @@ pub enum Input {
 #[derive(Debug, Clone)]
 pub struct CompiledMapping {
     pub spec: MappingSpec,
+    /// The identifier's column, or its columns (never a constant).
+    pub identifier_input: Input,
     pub identifier_chain: Vec<Transform>,
     pub elements: Vec<CompiledElement>,
+}
+
+impl CompiledMapping {
+    /// The legacy columns the identifier reads.
+    pub fn identifier_columns(&self) -> Vec<&str> {
+        input_columns(&self.identifier_input)
+    }
+
+    /// The column a problem with the identifier is filed under (`A+B` for several).
+    pub fn identifier_label(&self) -> String {
+        self.identifier_columns().join("+")
+    }
+}
+
+fn input_columns(input: &Input) -> Vec<&str> {
+    match input {
+        Input::Column(c) => vec![c.as_str()],
+        Input::Columns(cs) => cs.iter().map(String::as_str).collect(),
+        Input::Constant(_) => vec![],
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -107,11 +135,7 @@ pub struct CompiledElement {
 impl CompiledElement {
     /// The legacy columns the element reads.
     pub fn columns(&self) -> Vec<&str> {
-        match &self.input {
-            Input::Column(c) => vec![c.as_str()],
-            Input::Columns(cs) => cs.iter().map(String::as_str).collect(),
-            Input::Constant(_) => vec![],
-        }
+        input_columns(&self.input)
     }
 
     /// The column a problem with this element is filed under.
@@ -140,6 +164,9 @@ fn upgrade(mut spec: MappingSpec) -> Result<MappingSpec, String> {
             "resource '{}' is not supported in format 1 (use format 2)",
             spec.resource
         ));
+    }
+    if !spec.identifier.columns.is_empty() {
+        return Err("identifier columns need format 2".into());
     }
     let mut elements = Vec::new();
     for (i, mut el) in spec.elements.into_iter().enumerate() {
@@ -217,6 +244,18 @@ pub fn compile_spec(spec: MappingSpec, env: &Env) -> Result<CompiledMapping, Str
             .map(|t| Transform::from_spec(t, env).map_err(|e| format!("{at}: {e}")))
             .collect()
     };
+    let identifier_input = match (&spec.identifier.column, spec.identifier.columns.as_slice()) {
+        (Some(c), []) => Input::Column(c.clone()),
+        (None, [_, ..]) if spec.identifier.transforms.is_empty() => {
+            return Err(
+                "identifier: several columns need a transform that combines them \
+                 (template, join)"
+                    .into(),
+            );
+        }
+        (None, [_, ..]) => Input::Columns(spec.identifier.columns.clone()),
+        _ => return Err("identifier: give exactly one of column or columns".into()),
+    };
     let identifier_chain = chain(&spec.identifier.transforms, "identifier")?;
     let mut elements: Vec<CompiledElement> = Vec::new();
     for (i, el) in spec.elements.iter().enumerate() {
@@ -270,6 +309,7 @@ pub fn compile_spec(spec: MappingSpec, env: &Env) -> Result<CompiledMapping, Str
     }
     Ok(CompiledMapping {
         spec,
+        identifier_input,
         identifier_chain,
         elements,
     })
@@ -437,12 +477,14 @@ mod schema_tests {
             "element": [{ "target": "name[0]", "column": "NAME", "transforms": ["split_name"] }]
         });
         assert!(v.is_valid(&base));
+        assert!(super::compile(&toml::to_string(&base).unwrap()).is_ok());
         for (pointer, bad) in [
             ("/element/0/transforms/0", serde_json::json!("splitname")),
             ("/element/0/target", serde_json::json!("name[0]..given")),
             ("/element/0/value", serde_json::json!("x")),
             ("/identifier/system", serde_json::json!("MRN")),
             ("/element/0/colum", serde_json::json!("NAME")),
+            ("/identifier/columns", serde_json::json!(["MRN", "SITE"])),
         ] {
             let mut spec = base.clone();
             let (parent, key) = pointer.rsplit_once('/').unwrap();
@@ -452,6 +494,21 @@ mod schema_tests {
             }
             assert!(!v.is_valid(&spec), "{pointer} should be refused");
         }
+    }
+
+    #[test]
+    fn a_composite_identifier_needs_a_combining_transform_in_the_schema_and_the_engine() {
+        let v = schema();
+        let mut spec = serde_json::json!({
+            "format": 2, "name": "n", "source": "s", "resource": "Observation",
+            "identifier": { "system": "urn:x", "columns": ["ACC", "TEST"] }
+        });
+        assert!(!v.is_valid(&spec));
+        let err = super::compile(&toml::to_string(&spec).unwrap()).unwrap_err();
+        assert!(err.contains("need a transform that combines them"), "{err}");
+        spec["identifier"]["transforms"] = serde_json::json!([{ "template": "{1}-{2}" }]);
+        assert!(v.is_valid(&spec));
+        assert!(super::compile(&toml::to_string(&spec).unwrap()).is_ok());
     }
 
     #[test]
