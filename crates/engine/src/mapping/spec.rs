@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use ts_rs::TS;
 
 use crate::fhir::{self, Step};
+use crate::mapping::duplicates::CompiledDuplicates;
 use crate::mapping::transforms::{Env, Transform, TransformSpec};
 
 /// The spec format this Cutover writes; format 1 (Patient only) is still read.
@@ -29,6 +30,11 @@ pub struct MappingSpec {
     /// The FHIR R4 resource type produced, e.g. `Patient`, `Appointment`.
     pub resource: String,
     pub identifier: IdentifierSpec,
+    /// Rows that are one record (a corrected result and its original, a booking entered
+    /// twice): which rows, and which of them is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub duplicates: Option<DuplicatesSpec>,
     #[serde(default, rename = "element", skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<ElementSpec>,
 }
@@ -48,6 +54,38 @@ pub struct IdentifierSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(type = "Array<TransformSpec>")]
     pub transforms: Vec<TransformSpec>,
+}
+
+/// Which rows of a source are one record, and which of them is kept (see
+/// `crate::mapping::duplicates`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesSpec {
+    /// Rows whose values are equal on every part of the key are one record. A part is
+    /// `identifier` or the `target` of one of the spec's elements.
+    pub key: Vec<String>,
+    /// How the kept row is chosen, first criterion first; when every criterion ties, the
+    /// later row of the file is kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefer: Vec<PreferSpec>,
+    /// The finding rule of each row merged into another (`duplicate.…`; default
+    /// `duplicate.superseded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rule: Option<String>,
+}
+
+/// One criterion for the kept row: an element's value by a listed order (best first), or
+/// the latest value.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct PreferSpec {
+    /// The `target` of one of the spec's elements.
+    pub element: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub latest: bool,
 }
 
 /// One target element and where its value comes from: one column, several columns
@@ -101,6 +139,7 @@ pub struct CompiledMapping {
     pub identifier_input: Input,
     pub identifier_chain: Vec<Transform>,
     pub elements: Vec<CompiledElement>,
+    pub duplicates: Option<CompiledDuplicates>,
 }
 
 impl CompiledMapping {
@@ -165,8 +204,8 @@ fn upgrade(mut spec: MappingSpec) -> Result<MappingSpec, String> {
             spec.resource
         ));
     }
-    if !spec.identifier.columns.is_empty() {
-        return Err("identifier columns need format 2".into());
+    if spec.duplicates.is_some() || !spec.identifier.columns.is_empty() {
+        return Err("[duplicates] and identifier columns need format 2".into());
     }
     let mut elements = Vec::new();
     for (i, mut el) in spec.elements.into_iter().enumerate() {
@@ -307,11 +346,16 @@ pub fn compile_spec(spec: MappingSpec, env: &Env) -> Result<CompiledMapping, Str
             reference: el.reference.clone(),
         });
     }
+    let duplicates = match &spec.duplicates {
+        Some(d) => Some(CompiledDuplicates::compile(d, &elements)?),
+        None => None,
+    };
     Ok(CompiledMapping {
         spec,
         identifier_input,
         identifier_chain,
         elements,
+        duplicates,
     })
 }
 
@@ -474,6 +518,11 @@ mod schema_tests {
         let base = serde_json::json!({
             "format": 2, "name": "n", "source": "s", "resource": "Patient",
             "identifier": { "system": "urn:x", "column": "MRN" },
+            "duplicates": {
+                "key": ["identifier"],
+                "prefer": [{ "element": "name[0]", "order": ["a", "b"] }],
+                "rule": "duplicate.patient"
+            },
             "element": [{ "target": "name[0]", "column": "NAME", "transforms": ["split_name"] }]
         });
         assert!(v.is_valid(&base));
@@ -485,6 +534,11 @@ mod schema_tests {
             ("/identifier/system", serde_json::json!("MRN")),
             ("/element/0/colum", serde_json::json!("NAME")),
             ("/identifier/columns", serde_json::json!(["MRN", "SITE"])),
+            ("/duplicates/key", serde_json::json!([])),
+            ("/duplicates/rule", serde_json::json!("superseded")),
+            ("/duplicates/prefer/0/latest", serde_json::json!(true)),
+            ("/duplicates/prefer/0/order", serde_json::json!([])),
+            ("/duplicates/keys", serde_json::json!(["identifier"])),
         ] {
             let mut spec = base.clone();
             let (parent, key) = pointer.rsplit_once('/').unwrap();

@@ -178,6 +178,7 @@ pub fn spec_from(
             columns: vec![],
             transforms: id.transforms.clone(),
         },
+        duplicates: None,
         elements: suggestions.iter().filter_map(element_of).collect(),
     })
 }
