@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes fixtures/clinic/: a small synthetic clinic export with the quirks mapping must
 handle (cp1252 names, two-digit years, DST-day appointments in Boston and Phoenix, HTML
-notes over 2000 characters, lab results with comparators, a corrected result and
-unmapped codes). Every name, number and note is made up. The golden outputs in
-fixtures/clinic/expected/ are checked by crates/cli/tests/golden.rs.
+notes over 2000 characters, lab results with comparators, a corrected result, a result
+and its later correction, unmapped codes, and an appointment entered twice). Every name,
+number and note is made up. The golden output fixtures/clinic/expected.json is checked by
+crates/cli/tests/cli.rs (UPDATE_GOLDEN=1 rewrites it).
 """
 import os
 
@@ -50,6 +51,8 @@ write("appointments_boston.csv", [
     ["A5004", "C1001", "DR02", "11/03/2024", "1:30 AM", "15", "C"],
     ["A5005", "C1004", "DR01", "11/03/2024", "14:05", "40", "N"],
     ["A5006", "C9999", "DR01", "11/04/2024", "8:00 AM", "20", "S"],
+    # A5001 entered again (time written another way) and cancelled: one appointment, A5001.
+    ["A5007", "C1001", "DR01", "03/09/2024", "0930", "20", "C"],
 ])
 
 # Phoenix keeps -07:00 all year: the same wall times are all real and unambiguous.
@@ -67,6 +70,8 @@ write("labs.csv", [
     ["L903", "C1003", "A1C", ">14.0", "%", "<5.7", "H", "F", "202403031200"],
     ["L904", "C1003", "UPREG", "NEGATIVE", "", "NEGATIVE", "", "F", "202403031200"],
     ["L905", "C1004", "VITD", "21", "ng/mL", "30-100", "L", "F", "202403041130"],
+    # L900's glucose corrected later the same morning: one result, the corrected value.
+    ["L900", "C1001", "GLU", "128", "mg/dl", "70-99", "H", "C", "202403011015"],
 ])
 
 lorem = ("Patient seen for follow-up of type 2 diabetes &amp; hypertension. "

@@ -516,8 +516,8 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
                     .iter()
                     .map(|c| {
                         format!(
-                            "Converted {} of {} rows to {} ({} failed; see `cutover findings`)",
-                            c.converted, c.rows_read, c.resource_type, c.failed
+                            "Converted {} of {} rows to {} ({} failed, {} merged as duplicates; see `cutover findings`)",
+                            c.converted, c.rows_read, c.resource_type, c.failed, c.duplicates
                         )
                     })
                     .collect::<Vec<_>>()

@@ -958,12 +958,13 @@ fn a_crosswalk_covers_the_lab_codes_of_a_source_and_exports_as_a_concept_map() {
 
 /// The clinic fixtures, converted by their specs in a fresh project: every resource,
 /// exported as NDJSON, with ids and references written as `Type|system|value` so the
-/// output does not depend on the project's id namespace.
+/// output does not depend on the project's id namespace; with what `validate` and
+/// `convert` said.
 fn convert_clinic(
     p: &Project,
     specs: &[String],
     logs: &mut String,
-) -> (BTreeMap<String, Value>, Value) {
+) -> (BTreeMap<String, Value>, Value, Value) {
     let clinic = |f: &str| fixture(&format!("clinic/{f}"));
     let mut json_ok = |args: &[&str]| json_ok_logged(args, logs);
     for source in [
@@ -990,7 +991,7 @@ fn convert_clinic(
     for spec in specs {
         json_ok(&["-p", &p.path, "map", spec]);
     }
-    json_ok(&["-p", &p.path, "convert"]);
+    let converted = json_ok(&["-p", &p.path, "convert"]);
     let validated = json_ok(&["-p", &p.path, "validate"]);
     let out = std::path::Path::new(&p.path).with_file_name("export");
     json_ok(&["-p", &p.path, "export", "--out", out.to_str().unwrap()]);
@@ -1046,7 +1047,7 @@ fn convert_clinic(
         normalise(&mut r, &ids);
         by_key.insert(k, r);
     }
-    (by_key, validated)
+    (by_key, validated, converted)
 }
 
 /// Where two JSON values differ, as paths.
@@ -1079,7 +1080,7 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
         .collect();
     let first = new_project();
     let mut logs = String::new();
-    let (resources, validated) = convert_clinic(&first, &specs, &mut logs);
+    let (resources, validated, converted) = convert_clinic(&first, &specs, &mut logs);
     // The logs and progress of the whole run carry ids and counts, never patient data.
     assert!(logs.contains("conversion finished"), "logs were captured");
     for phi in [
@@ -1131,6 +1132,8 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
             ("required.gender".to_string(), 1),
         ])
     );
+    // Still 28: the two rows the fixture gained (a correction, a booking entered twice)
+    // are merged into records it already had.
     assert_eq!(validated["checked"], 28);
 
     // Compared field by field with the golden file (UPDATE_GOLDEN=1 rewrites it).
@@ -1160,8 +1163,9 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
     );
 
     // A few values the golden file holds, stated here so a wrong golden file cannot pass.
+    // Lab results are identified by accession and test.
     let obs =
-        |acc: &str| &resources[&format!("Observation|urn:oid:2.16.840.1.113883.3.9999.5|{acc}")];
+        |id: &str| &resources[&format!("Observation|urn:oid:2.16.840.1.113883.3.9999.5|{id}")];
     let appt =
         |id: &str| &resources[&format!("Appointment|urn:oid:2.16.840.1.113883.3.9999.4|{id}")];
     let patient =
@@ -1220,20 +1224,130 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
         appt("A5001")["participant"][0]["actor"]["reference"],
         "Patient|urn:oid:2.16.840.1.113883.3.9999.1|C1001"
     );
-    assert_eq!(obs("L901")["valueQuantity"]["comparator"], "<");
-    assert_eq!(obs("L903")["valueQuantity"]["comparator"], ">");
-    assert_eq!(obs("L904")["valueString"], "NEGATIVE");
-    assert_eq!(obs("L902")["status"], "corrected");
-    assert_eq!(obs("L900")["valueQuantity"]["code"], "mg/dL", "UCUM");
+    assert_eq!(obs("L901-TSH")["valueQuantity"]["comparator"], "<");
+    assert_eq!(obs("L903-A1C")["valueQuantity"]["comparator"], ">");
+    assert_eq!(obs("L904-UPREG")["valueString"], "NEGATIVE");
+    assert_eq!(obs("L902-HGB")["status"], "corrected");
+    assert_eq!(obs("L900-GLU")["valueQuantity"]["code"], "mg/dL", "UCUM");
     assert_eq!(
-        obs("L900")["code"]["coding"][0]["code"],
+        obs("L900-GLU")["code"]["coding"][0]["code"],
         "2345-7",
         "LOINC from the crosswalk"
     );
     assert!(
-        obs("L905")["code"].get("coding").is_none(),
+        obs("L905-VITD")["code"].get("coding").is_none(),
         "unmapped: kept with its text"
     );
+    // Duplicates: L900's glucose was corrected later (another value): one Observation,
+    // the correction's. A5007 is A5001 entered again and cancelled: one appointment,
+    // the booked one.
+    assert_eq!(
+        resources
+            .keys()
+            .filter(|k| k.starts_with("Observation|"))
+            .count(),
+        6,
+        "one Observation per accession and test"
+    );
+    assert_eq!(obs("L900-GLU")["status"], "corrected");
+    assert_eq!(
+        obs("L900-GLU")["valueQuantity"]["value"],
+        128,
+        "the corrected value"
+    );
+    assert_eq!(
+        obs("L900-GLU")["effectiveDateTime"],
+        "2024-03-01T10:15:00-05:00"
+    );
+    assert_eq!(appt("A5001")["status"], "booked");
+    assert!(
+        !resources.contains_key("Appointment|urn:oid:2.16.840.1.113883.3.9999.4|A5007"),
+        "the cancelled copy is merged, not converted"
+    );
+    let mut merged = BTreeMap::new();
+    for c in converted.as_array().unwrap() {
+        *merged
+            .entry(c["resource_type"].as_str().unwrap().to_string())
+            .or_insert(0) += c["duplicates"].as_i64().unwrap();
+        assert_eq!(
+            c["rows_read"].as_i64().unwrap(),
+            ["converted", "failed", "duplicates"]
+                .iter()
+                .map(|k| c[k].as_i64().unwrap())
+                .sum::<i64>(),
+            "every row accounted for"
+        );
+    }
+    assert_eq!(merged["Observation"], 1);
+    assert_eq!(merged["Appointment"], 1);
+    // Each merged row has a finding that names the kept row and resource, no values;
+    // the resource's lineage leads to the kept row.
+    let findings = json_ok(&["-p", &first.path, "findings", "--limit", "1000"]);
+    let duplicates: Vec<&Value> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("duplicate."))
+        .collect();
+    let got: Vec<(&str, i64, i64, &str, &str)> = duplicates
+        .iter()
+        .map(|f| {
+            (
+                f["file_name"].as_str().unwrap(),
+                f["row"].as_i64().unwrap(),
+                f["line"].as_i64().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "appointments_boston.csv",
+                7,
+                8,
+                "duplicate.appointment",
+                "warning"
+            ),
+            ("labs.csv", 1, 2, "duplicate.superseded", "warning"),
+        ]
+    );
+    for (f, (kept_row, kept_identifier)) in duplicates.iter().zip([(1, "A5001"), (7, "L900-GLU")]) {
+        // The message names the kept resource's id too: leave it out of the scan.
+        let message = f["message"]
+            .as_str()
+            .unwrap()
+            .replace(f["resource_id"].as_str().unwrap(), "");
+        assert!(
+            message.contains(&format!("row {kept_row} (line {})", kept_row + 1)),
+            "{message}"
+        );
+        for value in [
+            "C1001",
+            "DR01",
+            "128",
+            "129",
+            "GLU",
+            "0930",
+            "9:30",
+            "03/09/2024",
+        ] {
+            assert!(!message.contains(value), "no values in {message:?}");
+        }
+        let lineage = json_ok(&[
+            "-p",
+            &first.path,
+            "lineage",
+            f["resource_id"].as_str().unwrap(),
+            "--element",
+            "identifier",
+        ]);
+        assert_eq!(lineage["row"], kept_row);
+        assert_eq!(lineage["elements"][0]["output"], kept_identifier);
+    }
+
     let note = &resources["DocumentReference|urn:oid:2.16.840.1.113883.3.9999.6|N301"];
     assert_eq!(
         note["description"].as_str().unwrap().chars().count(),
@@ -1272,7 +1386,7 @@ fn clinic_exports_convert_to_the_golden_fhir_and_specs_travel_between_projects()
         exported.push(out.display().to_string());
     }
     let second = new_project();
-    let (again, _) = convert_clinic(&second, &exported, &mut String::new());
+    let (again, _, _) = convert_clinic(&second, &exported, &mut String::new());
     assert_eq!(again, resources);
 }
 

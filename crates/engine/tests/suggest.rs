@@ -116,17 +116,26 @@ fn clinic_appointments_combine_date_and_time_and_labs_get_observation_elements()
         "an assumed time zone stays below 'accept all above 80%'"
     );
 
+    // A correction repeats its original's accession: ACCESSION is still the likeliest
+    // identifier, but the least sure suggestion, and says why (the clinic's spec makes
+    // the identifier accession + test, and declares the correction a duplicate).
     let s = suggest("clinic/labs.csv", "labs", "Observation");
     assert_eq!(
         lines(&s),
         [
-            r#"ACCESSION -> identifier ["trim"]"#,
             r#"RESULT -> value[x] ["trim"]"#,
             r#"TEST_CODE -> code.text ["trim"]"#,
             r#"ABN_FLAG -> interpretation[0].coding[0].code ["trim"]"#,
             r#"STATUS -> status ["trim"]"#,
             r#"RESULT_DT -> effective[x] [{"datetime":{"zone":"America/New_York"}}]"#,
+            r#"ACCESSION -> identifier ["trim"]"#,
         ]
+    );
+    let accession = s.iter().find(|x| x.column == "ACCESSION").unwrap();
+    assert!(
+        accession.reasons.iter().any(|r| r.contains("not unique")),
+        "{:?}",
+        accession.reasons
     );
 }
 

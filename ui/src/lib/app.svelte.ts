@@ -402,7 +402,10 @@ class AppState {
       return;
     }
     const parts = results.map(
-      (r) => `${r.resource_type}: ${formatCount(r.converted)} converted${r.failed > 0 ? `, ${formatCount(r.failed)} failed` : ''}`,
+      (r) =>
+        `${r.resource_type}: ${formatCount(r.converted)} converted` +
+        (r.failed > 0 ? `, ${formatCount(r.failed)} failed` : '') +
+        (r.duplicates > 0 ? `, ${formatCount(r.duplicates)} merged as duplicates` : ''),
     );
     this.notify(`Converted — ${parts.join('; ')}`);
   }

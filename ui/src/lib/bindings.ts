@@ -135,7 +135,13 @@ export type ConvertSummary = { mapping_id: number, resource_type: string, snapsh
 /**
  * Rows that produced no resource (e.g. no business identifier); each has a finding.
  */
-failed: number, };
+failed: number, 
+/**
+ * Rows merged into another row's record (the spec's `[duplicates]`: a corrected
+ * result's original, a booking entered twice); each has a finding naming the kept
+ * row and resource. `rows_read` = `converted` + `failed` + `duplicates`.
+ */
+duplicates: number, };
 export type Severity = "error" | "warning";
 export type Finding = { id: number, stage: Stage, resource_id: string | null, snapshot_id: number, file_name: string, row: number, line: number, column: string | null, rule: string, severity: Severity, message: string, };
 export type RuleCount = { rule: string, count: number, };
@@ -470,8 +476,38 @@ source: string,
 /**
  * The FHIR R4 resource type produced, e.g. `Patient`, `Appointment`.
  */
-resource: string, identifier: IdentifierSpec, element?: Array<ElementSpec>, };
-export type IdentifierSpec = { system: string, column: string, transforms?: Array<TransformSpec>, };
+resource: string, identifier: IdentifierSpec, 
+/**
+ * Rows that are one record (a corrected result and its original, a booking entered
+ * twice): which rows, and which of them is kept.
+ */
+duplicates?: DuplicatesSpec, element?: Array<ElementSpec>, };
+export type IdentifierSpec = { system: string, column?: string, 
+/**
+ * Several columns, every one required; the transforms combine them into one text.
+ */
+columns?: Array<string>, transforms?: Array<TransformSpec>, };
+export type DuplicatesSpec = { 
+/**
+ * Rows whose values are equal on every part of the key are one record. A part is
+ * `identifier` or the `target` of one of the spec's elements.
+ */
+key: Array<string>, 
+/**
+ * How the kept row is chosen, first criterion first; when every criterion ties, the
+ * later row of the file is kept.
+ */
+prefer?: Array<PreferSpec>, 
+/**
+ * The finding rule of each row merged into another (`duplicate.…`; default
+ * `duplicate.superseded`).
+ */
+rule?: string, };
+export type PreferSpec = { 
+/**
+ * The `target` of one of the spec's elements.
+ */
+element: string, order?: Array<string>, latest?: boolean, };
 export type ElementSpec = { target: string, column?: string, columns?: Array<string>, 
 /**
  * A constant (text, number or boolean). Placed only where the element's parent

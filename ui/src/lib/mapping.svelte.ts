@@ -61,7 +61,7 @@ export function topElement(target: string): string {
 }
 
 /** The columns an element reads (none for a constant). */
-export function elementColumns(e: ElementSpec): string[] {
+export function elementColumns(e: { column?: string; columns?: Array<string> }): string[] {
   if (e.column !== undefined && e.column !== '') return [e.column];
   return e.columns ?? [];
 }
@@ -119,12 +119,12 @@ export class MappingEditor {
   /** Suggestions for columns and targets not mapped yet, and not rejected. */
   openSuggestions = $derived.by((): Suggestion[] => {
     const elements = this.spec.element ?? [];
-    const used = new Set([this.spec.identifier.column, ...elements.flatMap(elementColumns)]);
+    const used = new Set([...elementColumns(this.spec.identifier), ...elements.flatMap(elementColumns)]);
     const targets = new Set(elements.map((e) => e.target));
     return this.suggestions.filter((s) => {
       if (this.rejected.has(suggestionKey(s))) return false;
       if ([s.column, ...s.columns].some((c) => used.has(c))) return false;
-      return s.target === 'identifier' ? this.spec.identifier.column === '' : !targets.has(s.target);
+      return s.target === 'identifier' ? elementColumns(this.spec.identifier).length === 0 : !targets.has(s.target);
     });
   });
 
@@ -262,6 +262,7 @@ export class MappingEditor {
     const transforms = $state.snapshot(s.transforms);
     if (s.target === 'identifier') {
       this.spec.identifier.column = s.column;
+      delete this.spec.identifier.columns;
       this.spec.identifier.transforms = transforms;
       return;
     }
@@ -321,7 +322,11 @@ export class MappingEditor {
     const sel = this.selection;
     if (sel === null) return;
     if (sel.kind === 'identifier') {
-      this.spec.identifier.column = column;
+      const id = this.spec.identifier;
+      // A composite identifier (several columns): a click adds one or takes it out again.
+      if (id.columns !== undefined && id.columns.length > 0)
+        id.columns = id.columns.includes(column) ? id.columns.filter((c) => c !== column) : [...id.columns, column];
+      else id.column = column;
       return;
     }
     const e = this.spec.element?.[sel.index];

@@ -6,7 +6,9 @@ use ts_rs::{Config, TS};
 
 use crate::api::dto::*;
 use crate::fhir::{ElementInfo, SchemaIssue};
-use crate::mapping::spec::{ElementSpec, IdentifierSpec, MappingSpec, ReferenceSpec};
+use crate::mapping::spec::{
+    DuplicatesSpec, ElementSpec, IdentifierSpec, MappingSpec, PreferSpec, ReferenceSpec,
+};
 use crate::mapping::transforms::{
     CodingOptions, Condition, DateFormat, DateOptions, DatetimeOptions, PhoneOptions, Pivot,
     PivotKeyword, QuantityOptions, RangeOptions, RegexReplaceOptions, TransformInfo, TransformSpec,
@@ -82,6 +84,8 @@ pub fn typescript() -> String {
         CodingOptions::decl(&cfg),
         MappingSpec::decl(&cfg),
         IdentifierSpec::decl(&cfg),
+        DuplicatesSpec::decl(&cfg),
+        PreferSpec::decl(&cfg),
         ElementSpec::decl(&cfg),
         ReferenceSpec::decl(&cfg),
         MappingDetail::decl(&cfg),

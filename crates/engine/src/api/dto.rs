@@ -267,6 +267,11 @@ pub struct ConvertSummary {
     /// Rows that produced no resource (e.g. no business identifier); each has a finding.
     #[ts(type = "number")]
     pub failed: i64,
+    /// Rows merged into another row's record (the spec's `[duplicates]`: a corrected
+    /// result's original, a booking entered twice); each has a finding naming the kept
+    /// row and resource. `rows_read` = `converted` + `failed` + `duplicates`.
+    #[ts(type = "number")]
+    pub duplicates: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]

@@ -7,11 +7,12 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tracing::info;
 use uuid::Uuid;
 
-use crate::api::dto::{ConvertSummary, MappingSummary, Severity, Stage};
+use crate::api::dto::{ConvertSummary, MappingSummary, Severity, Stage, StagedRow};
 use crate::api::{Cancel, Ctx, ProgressSink, Throttled, sources};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::findings;
 use crate::mapping::convert::{ColumnIndex, RowOutcome, convert_row};
+use crate::mapping::duplicates::{FateKind, Records};
 use crate::mapping::spec::{CompiledMapping, MappingSpec, compile_spec};
 use crate::mapping::transforms::{Env, TransformSpec};
 use crate::store::{self, staging};
@@ -137,12 +138,94 @@ const BATCH: usize = 1024;
 /// Threads converting rows beside the one writing them.
 const CONVERTERS: usize = 2;
 
+/// The rows a conversion reads: a snapshot, its row count and its column count.
+struct Rows {
+    snapshot_id: i64,
+    count: i64,
+    columns: usize,
+}
+
+/// Run every row of a snapshot through `work` on [`CONVERTERS`] threads, each reading
+/// ranges of [`BATCH`] rows on its own WAL connection, and hand the batches to `take` on
+/// this thread in file order, whatever the timing: converter w takes batches w, w + W,
+/// w + 2W, … and sends them in order on its own channel; batch k is taken from converter
+/// k % W. An error from `take` stops the converters.
+fn in_file_order<T: Send>(
+    ctx: &Ctx,
+    rows: &Rows,
+    work: &(dyn Fn(&StagedRow) -> T + Sync),
+    mut take: impl FnMut(&[T]) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| -> Result<()> {
+        let mut receivers = Vec::with_capacity(CONVERTERS);
+        let mut recyclers = Vec::with_capacity(CONVERTERS);
+        let mut converters = Vec::with_capacity(CONVERTERS);
+        for w in 0..CONVERTERS {
+            let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<T>>(4);
+            // Taken batches go back to be freed where they were allocated (glibc's malloc
+            // locks when one thread frees many small blocks another allocated).
+            let (to_producer, taken_batches) = std::sync::mpsc::sync_channel::<Vec<T>>(8);
+            receivers.push(batches);
+            recyclers.push(to_producer);
+            converters.push(scope.spawn(move || -> Result<()> {
+                let conn = ctx.open()?;
+                let mut k = w as i64;
+                while k * (BATCH as i64) < rows.count {
+                    let from = k * BATCH as i64 + 1;
+                    let mut batch = Vec::with_capacity(BATCH);
+                    staging::for_each_row_between(
+                        &conn,
+                        rows.snapshot_id,
+                        rows.columns,
+                        (from, from + BATCH as i64 - 1),
+                        |row| {
+                            batch.push(work(&row));
+                            Ok(())
+                        },
+                    )?;
+                    while let Ok(done) = taken_batches.try_recv() {
+                        drop(done);
+                    }
+                    if to_writer.send(batch).is_err() {
+                        break;
+                    }
+                    k += CONVERTERS as i64;
+                }
+                Ok(())
+            }));
+        }
+        let taken = (|| -> Result<()> {
+            let mut k = 0usize;
+            while let Ok(batch) = receivers[k % CONVERTERS].recv() {
+                take(&batch)?;
+                let _ = recyclers[k % CONVERTERS].try_send(batch);
+                k += 1;
+            }
+            Ok(())
+        })();
+        // Stop the converters (if taking failed) by dropping the receivers, then wait.
+        drop(receivers);
+        drop(recyclers);
+        let mut produced = Ok(());
+        for c in converters {
+            let r = c
+                .join()
+                .map_err(|_| EngineError::Internal("conversion thread panicked".into()))?;
+            if produced.is_ok() {
+                produced = r;
+            }
+        }
+        taken?;
+        produced
+    })
+}
+
 /// Convert one staged row and serialise the resource (on a converter thread).
 fn convert_one_row(
     mapping: &CompiledMapping,
     index: &ColumnIndex,
     namespace: &Uuid,
-    row: &crate::api::dto::StagedRow,
+    row: &StagedRow,
 ) -> Converted {
     let outcome = match convert_row(mapping, index, namespace, row) {
         RowOutcome::Converted {
@@ -253,6 +336,17 @@ fn convert_one(
             reason,
         )
     })?;
+    let rows = Rows {
+        snapshot_id,
+        count: row_count,
+        columns: columns.len(),
+    };
+    if mapping.duplicates.is_some() {
+        // The duplicate check's temporary tables grow with the source: on disk, not in
+        // memory (this connection only).
+        conn.pragma_update(None, "temp_store", "FILE")
+            .ctx("placing temporary tables")?;
+    }
 
     let now = ctx.now_text();
     let tx = conn
@@ -272,69 +366,100 @@ fn convert_one(
     )
     .ctx("clearing old resources")?;
 
-    let mut throttle = Throttled::new(progress, Stage::Convert, "rows", Some(row_count));
-    let (mut read, mut converted, mut failed) = (0i64, 0i64, 0i64);
-    // Two stages on two threads: one reads staged rows (on its own WAL connection) and
-    // converts them, serialising and hashing each resource; this one writes.
-    let n_columns = columns.len();
-    let producer_result = std::thread::scope(|scope| -> Result<()> {
-        let mapping = &mapping;
-        let index = &index;
-        // Converter w takes batches w, w + W, w + 2W, … (row ranges of BATCH rows) and
-        // sends them in order on its own channel; the writer takes batch k from converter
-        // k % W, so rows are written in file order whatever the timing.
-        let mut receivers = Vec::with_capacity(CONVERTERS);
-        let mut recyclers = Vec::with_capacity(CONVERTERS);
-        let mut converters = Vec::with_capacity(CONVERTERS);
-        for w in 0..CONVERTERS {
-            let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Converted>>(4);
-            // Written batches go back to be freed where they were allocated (glibc's
-            // malloc locks when one thread frees many small blocks another allocated).
-            let (to_producer, written_batches) = std::sync::mpsc::sync_channel::<Vec<Converted>>(8);
-            receivers.push(batches);
-            recyclers.push(to_producer);
-            converters.push(scope.spawn(move || -> Result<()> {
-                let conn = ctx.open()?;
-                let mut k = w as i64;
-                while k * (BATCH as i64) < row_count {
-                    let from = k * BATCH as i64 + 1;
-                    let mut batch = Vec::with_capacity(BATCH);
-                    staging::for_each_row_between(
-                        &conn,
-                        snapshot_id,
-                        n_columns,
-                        (from, from + BATCH as i64 - 1),
-                        |row| {
-                            batch.push(convert_one_row(mapping, index, &namespace, &row));
-                            Ok(())
-                        },
-                    )?;
-                    while let Ok(done) = written_batches.try_recv() {
-                        drop(done);
+    // With `[duplicates]`, a first pass sorts the rows into records and chooses the row
+    // each keeps; the second converts and writes, merging the others into it.
+    let records = match &mapping.duplicates {
+        Some(rule) => {
+            let mut records = Records::new(&tx, row_count as usize)?;
+            let mut throttle =
+                Throttled::new(progress, Stage::Convert, "rows compared", Some(row_count));
+            let mut compared = 0i64;
+            in_file_order(
+                ctx,
+                &rows,
+                &|row| rule.candidate(&mapping, &index, &namespace, row),
+                |batch| {
+                    for c in batch.iter().flatten() {
+                        records.add(c)?;
                     }
-                    if to_writer.send(batch).is_err() {
-                        break;
-                    }
-                    k += CONVERTERS as i64;
-                }
-                Ok(())
-            }));
+                    compared += batch.len() as i64;
+                    cancel.check("conversion")?;
+                    throttle.tick(compared);
+                    Ok(())
+                },
+            )?;
+            records.resolve()?;
+            Some(records)
         }
-        let written = (|| -> Result<()> {
-            let mut insert = tx
-                .prepare(
-                    "INSERT OR IGNORE INTO resource (id, resource_type, mapping_id, snapshot_id, row, line,
-                       identifier_system, identifier_value, body, body_hash, valid, converted_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11)",
-                )
-                .ctx("preparing resource insert")?;
-            let mut sink =
-                findings::Writer::new(&tx, Stage::Convert, Some(summary.id), snapshot_id)?;
-            let mut k = 0usize;
-            while let Ok(batch) = receivers[k % CONVERTERS].recv() {
-                for Converted { row, line, outcome } in &batch {
+        None => None,
+    };
+
+    let mut throttle = Throttled::new(progress, Stage::Convert, "rows", Some(row_count));
+    let (mut read, mut converted, mut failed, mut merged) = (0i64, 0i64, 0i64, 0i64);
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT OR IGNORE INTO resource (id, resource_type, mapping_id, snapshot_id, row, line,
+                   identifier_system, identifier_value, body, body_hash, valid, converted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11)",
+            )
+            .ctx("preparing resource insert")?;
+        let mut sink = findings::Writer::new(&tx, Stage::Convert, Some(summary.id), snapshot_id)?;
+        let identifier = mapping.identifier_label();
+        in_file_order(
+            ctx,
+            &rows,
+            &|row| convert_one_row(&mapping, &index, &namespace, row),
+            |batch| {
+                let fates = match (&records, batch.first(), batch.last()) {
+                    (Some(r), Some(first), Some(last)) => r.fates_between(first.row, last.row)?,
+                    _ => vec![],
+                };
+                let mut fates = fates.into_iter().peekable();
+                for Converted { row, line, outcome } in batch {
                     let (row, line) = (*row, *line);
                     read += 1;
+                    if let Some(fate) = fates.next_if(|f| f.row == row) {
+                        let kept = &fate.kept;
+                        match fate.kind {
+                            FateKind::Merged => {
+                                merged += 1;
+                                let (rule, key) = mapping
+                                    .duplicates
+                                    .as_ref()
+                                    .map(|d| (d.rule.as_str(), d.key_label.as_str()))
+                                    .unwrap_or_default();
+                                sink.add_at(
+                                    Severity::Warning,
+                                    Some(&kept.id),
+                                    row,
+                                    line,
+                                    None,
+                                    rule,
+                                    &format!(
+                                        "one record with row {} (line {}): the same {key}; that row is kept (resource {}) and this one is merged into it",
+                                        kept.row, kept.line, kept.id
+                                    ),
+                                )?;
+                            }
+                            FateKind::IdentifierTaken => {
+                                failed += 1;
+                                sink.add_at(
+                                    Severity::Error,
+                                    None,
+                                    row,
+                                    line,
+                                    Some(&identifier),
+                                    "identifier.duplicate",
+                                    &format!(
+                                        "business identifier (column {identifier}) repeats that of row {} (line {}), kept as resource {}; this row was not converted",
+                                        kept.row, kept.line, kept.id
+                                    ),
+                                )?;
+                            }
+                        }
+                        continue;
+                    }
                     match outcome {
                         Made::Resource {
                             id,
@@ -365,11 +490,10 @@ fn convert_one(
                                     None,
                                     row,
                                     line,
-                                    Some(&mapping.spec.identifier.column),
+                                    Some(&identifier),
                                     "identifier.duplicate",
                                     &format!(
-                                        "business identifier repeats an earlier row's (column {}); this row was not converted",
-                                        mapping.spec.identifier.column
+                                        "business identifier repeats an earlier row's (column {identifier}); this row was not converted"
                                     ),
                                 )?;
                             } else {
@@ -405,35 +529,19 @@ fn convert_one(
                         }
                     }
                 }
-                let _ = recyclers[k % CONVERTERS].try_send(batch);
-                k += 1;
                 cancel.check("conversion")?;
                 throttle.tick(read);
-            }
-            Ok(())
-        })();
-        // Stop the converters (if the writer failed) by dropping the receivers, then wait.
-        drop(receivers);
-        drop(recyclers);
-        let mut produced = Ok(());
-        for c in converters {
-            let r = c
-                .join()
-                .map_err(|_| EngineError::Internal("conversion thread panicked".into()))?;
-            if produced.is_ok() {
-                produced = r;
-            }
-        }
-        written?;
-        produced
-    });
-    producer_result?;
+                Ok(())
+            },
+        )?;
+    }
+    records.map(Records::finish).transpose()?;
     cancel.check("conversion")?;
     tx.commit().ctx("committing conversion")?;
     throttle.finish(read);
     info!(
         mapping_id = summary.id,
-        snapshot_id, read, converted, failed, "conversion finished"
+        snapshot_id, read, converted, failed, merged, "conversion finished"
     );
     Ok(ConvertSummary {
         mapping_id: summary.id,
@@ -442,6 +550,7 @@ fn convert_one(
         rows_read: read,
         converted,
         failed,
+        duplicates: merged,
     })
 }
 
@@ -519,5 +628,172 @@ mod tests {
             )
             .unwrap();
         assert_eq!(kept, 10);
+    }
+
+    /// A correction and its original in different batches (so on different converter
+    /// threads), in either order, and a tie decided by the later row: one resource per
+    /// accession and test, the kept row's, and a finding for each merged row that names
+    /// the kept row and resource but no value.
+    #[test]
+    fn corrections_supersede_their_originals_across_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Ctx::new(dir.path().join("p.cutover"));
+        project::create(&ctx, None).unwrap();
+        let rows = BATCH * 3 + 5;
+        let mut csv = String::from("ACC,TEST,ST,AT,VALUE\n");
+        for i in 1..=rows {
+            let line = match i {
+                // Row 5's correction, two batches later.
+                2000 => "L5,GLU,C,202403011015,999".to_string(),
+                // Row 1500 is a correction; its final original comes later and loses.
+                1500 => "L1500,GLU,C,202403011015,777".to_string(),
+                3000 => "L1500,GLU,F,202403011200,1".to_string(),
+                // Row 10 again, identical status and time: the later row is kept.
+                3050 => "L10,GLU,F,202403010700,555".to_string(),
+                i => format!("L{i},GLU,F,202403010700,{i}"),
+            };
+            csv.push_str(&line);
+            csv.push('\n');
+        }
+        let path = dir.path().join("labs.csv");
+        std::fs::write(&path, csv).unwrap();
+        let req = ImportRequest {
+            path: path.display().to_string(),
+            ..Default::default()
+        };
+        import::run(&ctx, &req, &NoProgress, &Cancel::new()).unwrap();
+        let spec = dir.path().join("labs.toml");
+        std::fs::write(
+            &spec,
+            r#"format = 2
+name = "labs"
+source = "labs"
+resource = "Observation"
+[identifier]
+system = "urn:x"
+columns = ["ACC", "TEST"]
+transforms = [{ template = "{1}-{2}" }]
+[duplicates]
+key = ["identifier"]
+prefer = [
+  { element = "status", order = ["corrected", "amended", "final", "preliminary"] },
+  { element = "effective[x]", latest = true },
+]
+[[element]]
+target = "status"
+column = "ST"
+transforms = [{ map = { F = "final", C = "corrected" } }]
+[[element]]
+target = "code.text"
+column = "TEST"
+[[element]]
+target = "effective[x]"
+column = "AT"
+transforms = [{ datetime = { zone = "America/New_York" } }]
+[[element]]
+target = "value[x]"
+column = "VALUE"
+transforms = [{ quantity = {} }]
+"#,
+        )
+        .unwrap();
+        load(&ctx, &spec).unwrap();
+        for run in 1..=2 {
+            let out = convert(&ctx, &NoProgress, &Cancel::new()).unwrap();
+            let s = &out[0];
+            assert_eq!(
+                (s.rows_read, s.converted, s.failed, s.duplicates),
+                (rows as i64, rows as i64 - 3, 0, 3),
+                "run {run}: three rows merged, every row accounted for"
+            );
+            let conn = ctx.open().unwrap();
+            let kept = |value: &str| -> (i64, String, String) {
+                conn.query_row(
+                    "SELECT row, id, body FROM resource WHERE identifier_value = ?1",
+                    [value],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap()
+            };
+            let (row, l5, body) = kept("L5-GLU");
+            let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(row, 2000, "the correction is kept");
+            assert_eq!(
+                (&body["status"], &body["valueQuantity"]["value"]),
+                (&serde_json::json!("corrected"), &serde_json::json!(999)),
+                "with its own status and value"
+            );
+            let (row, l1500, _) = kept("L1500-GLU");
+            assert_eq!(row, 1500, "a correction beats a later final result");
+            let (row, l10, _) = kept("L10-GLU");
+            assert_eq!(row, 3050, "a tie goes to the later row");
+
+            let mut stmt = conn
+                .prepare(
+                    "SELECT row, line, resource_id, severity, column_name, message FROM finding
+                     WHERE rule = 'duplicate.superseded' ORDER BY row",
+                )
+                .unwrap();
+            let found: Vec<(i64, i64, String, String, Option<String>, String)> = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })
+                .unwrap()
+                .collect::<std::result::Result<_, _>>()
+                .unwrap();
+            let brief: Vec<(i64, i64, &str, &str)> = found
+                .iter()
+                .map(|f| (f.0, f.1, f.2.as_str(), f.3.as_str()))
+                .collect();
+            assert_eq!(
+                brief,
+                [
+                    (5, 6, l5.as_str(), "warning"),
+                    (10, 11, l10.as_str(), "warning"),
+                    (3000, 3001, l1500.as_str(), "warning"),
+                ],
+                "each merged row names the kept resource"
+            );
+            assert!(
+                found[0].5.contains("row 2000 (line 2001)"),
+                "{}",
+                found[0].5
+            );
+            assert!(
+                found[1].5.contains("row 3050 (line 3051)"),
+                "{}",
+                found[1].5
+            );
+            assert!(
+                found[2].5.contains("row 1500 (line 1501)"),
+                "{}",
+                found[2].5
+            );
+            for f in &found {
+                assert_eq!(f.4, None, "no column: the whole row is merged");
+                for value in ["L5", "L10", "L1500", "GLU", "999", "777", "555", "2024"] {
+                    assert!(
+                        !f.5.replace(&f.2, "").contains(value),
+                        "no values in {:?}",
+                        f.5
+                    );
+                }
+            }
+            let others: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM finding WHERE row IN (5, 10, 3000) AND rule <> 'duplicate.superseded'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(others, 0, "a merged row has only its duplicate finding");
+        }
     }
 }

@@ -17,8 +17,10 @@ use crate::api::{Ctx, sources};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::fhir::{self, ElementInfo};
 use crate::mapping::convert::{
-    ColumnIndex, RowOutcome, cell, convert_row, input_value, run_chain_traced, to_placed,
+    ColumnIndex, RowOutcome, convert_row, identifier_input, input_value, run_chain_traced,
+    to_placed,
 };
+use crate::mapping::duplicates::{Fate, FateKind, Records};
 use crate::mapping::spec::{CompiledMapping, Input, MappingSpec, compile_spec, to_toml};
 use crate::mapping::transforms::{Transform, Value};
 use crate::store::{self, staging};
@@ -170,12 +172,14 @@ pub fn preview(ctx: &Ctx, req: &MappingPreviewRequest) -> Result<MappingPreview>
         .ctx("reading snapshot")?;
     let ns = namespace(&conn)?;
     // The columns shown: the identifier's, then each element's, once each.
-    let mut shown: Vec<String> = vec![mapping.spec.identifier.column.clone()];
-    for e in &mapping.elements {
-        for c in e.columns() {
-            if !shown.iter().any(|s| s == c) {
-                shown.push(c.to_string());
-            }
+    let mut shown: Vec<String> = vec![];
+    for c in mapping
+        .identifier_columns()
+        .into_iter()
+        .chain(mapping.elements.iter().flat_map(|e| e.columns()))
+    {
+        if !shown.iter().any(|s| s == c) {
+            shown.push(c.to_string());
         }
     }
     let positions: Vec<usize> = shown
@@ -187,6 +191,7 @@ pub fn preview(ctx: &Ctx, req: &MappingPreviewRequest) -> Result<MappingPreview>
         n => n.min(MAX_PREVIEW_ROWS),
     };
     let rows = sample_rows(&conn, snapshot_id, req.offset.max(0), limit)?;
+    let fates = duplicates_among(&mapping, &index, &ns, &rows)?;
     let mut out = Vec::with_capacity(rows.len());
     let mut ok_rows = 0;
     for row in rows {
@@ -220,6 +225,9 @@ pub fn preview(ctx: &Ctx, req: &MappingPreviewRequest) -> Result<MappingPreview>
                 )
             })
             .collect();
+        if let Some(fate) = fates.iter().find(|f| f.row == row.row) {
+            list.push(duplicate_problem(&mapping, fate));
+        }
         if let Some(r) = &resource {
             for issue in fhir::check(r) {
                 list.push(problem_of(
@@ -249,6 +257,55 @@ pub fn preview(ctx: &Ctx, req: &MappingPreviewRequest) -> Result<MappingPreview>
         ok_rows,
         source_rows,
     })
+}
+
+/// The `[duplicates]` rule over the rows shown only (a conversion compares the whole
+/// source), in a scratch database.
+fn duplicates_among(
+    mapping: &CompiledMapping,
+    index: &ColumnIndex,
+    namespace: &Uuid,
+    rows: &[StagedRow],
+) -> Result<Vec<Fate>> {
+    let (Some(rule), Some(first), Some(last)) = (&mapping.duplicates, rows.first(), rows.last())
+    else {
+        return Ok(vec![]);
+    };
+    let scratch = Connection::open_in_memory().ctx("opening a scratch database")?;
+    let mut records = Records::new(&scratch, rows.len())?;
+    for row in rows {
+        if let Some(c) = rule.candidate(mapping, index, namespace, row) {
+            records.add(&c)?;
+        }
+    }
+    records.resolve()?;
+    records.fates_between(first.row, last.row)
+}
+
+fn duplicate_problem(mapping: &CompiledMapping, fate: &Fate) -> PreviewProblem {
+    let kept = &fate.kept;
+    match (fate.kind, &mapping.duplicates) {
+        (FateKind::Merged, Some(rule)) => problem_of(
+            "",
+            "",
+            &rule.rule,
+            Severity::Warning,
+            &format!(
+                "among the rows shown, one record with row {} (line {}): the same {}; that row is kept and this one would be merged into it",
+                kept.row, kept.line, rule.key_label
+            ),
+        ),
+        _ => problem_of(
+            "identifier",
+            &mapping.identifier_label(),
+            "identifier.duplicate",
+            Severity::Error,
+            &format!(
+                "business identifier repeats that of row {} (line {}), which is kept; this row would not be converted",
+                kept.row, kept.line
+            ),
+        ),
+    }
 }
 
 fn sample_rows(
@@ -286,6 +343,13 @@ pub fn diff(ctx: &Ctx, name: &str, from: u32, to: u32) -> Result<MappingDiff> {
             "identifier: {} → {}",
             one_line(&a.identifier),
             one_line(&b.identifier)
+        ));
+    }
+    if a.duplicates != b.duplicates {
+        header.push(format!(
+            "duplicates: {} → {}",
+            one_line(&a.duplicates),
+            one_line(&b.duplicates)
         ));
     }
     let by_target = |s: &MappingSpec| -> BTreeMap<String, String> {
@@ -426,14 +490,21 @@ pub fn lineage(ctx: &Ctx, resource_id: &str, element: Option<&str>) -> Result<Li
     let positions = index.positions();
     // The identifier first, as `identifier`.
     if element.is_none_or(|e| e == "identifier") {
-        let i = index.identifier();
-        let (steps, result) = trace(&mapping.identifier_chain, cell(&row, i));
+        let (steps, result) = trace(
+            &mapping.identifier_chain,
+            identifier_input(&mapping, &index, &row),
+        );
         elements.push(ElementLineage {
             target: "identifier".into(),
-            inputs: vec![LineageInput {
-                column: mapping.spec.identifier.column.clone(),
-                value: row.values.get(i).cloned().flatten(),
-            }],
+            inputs: mapping
+                .identifier_columns()
+                .iter()
+                .zip(index.identifier())
+                .map(|(c, &i)| LineageInput {
+                    column: c.to_string(),
+                    value: row.values.get(i).cloned().flatten(),
+                })
+                .collect(),
             steps,
             output: result.as_ref().ok().map(value_json),
             error: result.err().map(|(rule, m)| format!("{rule}: {m}")),
@@ -523,4 +594,86 @@ pub fn suggest(
         &columns,
         &profile.columns,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::dto::ImportRequest;
+    use crate::api::{Cancel, NoProgress, import, project};
+
+    /// The preview applies `[duplicates]` to the rows it shows: a merged row keeps its
+    /// resource (to compare) and gets a warning naming the kept row.
+    #[test]
+    fn the_preview_marks_rows_merged_among_those_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Ctx::new(dir.path().join("p.cutover"));
+        project::create(&ctx, None).unwrap();
+        let csv = dir.path().join("labs.csv");
+        std::fs::write(
+            &csv,
+            "ACC,TEST,ST\nL1,GLU,F\nL1,TSH,F\nL1,GLU,C\nL2,GLU,F\n",
+        )
+        .unwrap();
+        let req = ImportRequest {
+            path: csv.display().to_string(),
+            ..Default::default()
+        };
+        import::run(&ctx, &req, &NoProgress, &Cancel::new()).unwrap();
+        let spec: MappingSpec = toml::from_str(
+            r#"format = 2
+name = "labs"
+source = "labs"
+resource = "Observation"
+[identifier]
+system = "urn:x"
+columns = ["ACC", "TEST"]
+transforms = [{ join = "-" }]
+[duplicates]
+key = ["identifier"]
+prefer = [{ element = "status", order = ["corrected", "final"] }]
+[[element]]
+target = "status"
+column = "ST"
+transforms = [{ map = { F = "final", C = "corrected" } }]
+[[element]]
+target = "code.text"
+column = "TEST"
+"#,
+        )
+        .unwrap();
+        let preview = preview(
+            &ctx,
+            &MappingPreviewRequest {
+                spec: Some(spec),
+                limit: 0,
+                offset: 0,
+            },
+        )
+        .unwrap();
+        assert_eq!(preview.columns, ["ACC", "TEST", "ST"]);
+        let rules: Vec<(i64, Vec<&str>)> = preview
+            .rows
+            .iter()
+            .map(|r| (r.row, r.problems.iter().map(|p| p.rule.as_str()).collect()))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                (1, vec!["duplicate.superseded"]),
+                (2, vec![]),
+                (3, vec![]),
+                (4, vec![])
+            ]
+        );
+        let merged = &preview.rows[0];
+        assert!(merged.resource.is_some(), "still shown");
+        assert_eq!(merged.problems[0].severity, Severity::Warning);
+        assert!(
+            merged.problems[0].message.contains("row 3 (line 4)"),
+            "{}",
+            merged.problems[0].message
+        );
+        assert_eq!(preview.ok_rows, 4, "a warning does not fail a row");
+    }
 }

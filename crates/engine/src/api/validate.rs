@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, progress: &dyn ProgressSink, cancel: &Cancel) -> Result<Va
                         by_element.entry(top).or_insert(label);
                     }
                 }
-                by_element.insert("identifier".into(), m.spec.identifier.column.clone());
+                by_element.insert("identifier".into(), m.identifier_label());
                 columns.insert(id, by_element);
             }
         }

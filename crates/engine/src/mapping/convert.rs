@@ -38,23 +38,27 @@ pub enum RowOutcome {
 /// the same id, so a re-run updates rather than duplicates, and a reference to a resource
 /// can be written before (or without) reading it.
 pub fn resource_id(namespace: &Uuid, resource_type: &str, system: &str, value: &str) -> String {
+    resource_uuid(namespace, resource_type, system, value).to_string()
+}
+
+/// [`resource_id`] as a UUID.
+pub fn resource_uuid(namespace: &Uuid, resource_type: &str, system: &str, value: &str) -> Uuid {
     Uuid::new_v5(
         namespace,
         format!("{resource_type}/{system}|{value}").as_bytes(),
     )
-    .to_string()
 }
 
 /// Column positions of the mapping's columns in a snapshot.
 pub struct ColumnIndex {
-    identifier: usize,
+    identifier: Vec<usize>,
     elements: Vec<Vec<usize>>,
 }
 
 impl ColumnIndex {
-    /// The identifier column's position.
-    pub fn identifier(&self) -> usize {
-        self.identifier
+    /// The identifier columns' positions.
+    pub fn identifier(&self) -> &[usize] {
+        &self.identifier
     }
 
     /// Each element's column positions, in spec order.
@@ -74,7 +78,11 @@ impl ColumnIndex {
             })
         };
         Ok(ColumnIndex {
-            identifier: find(&mapping.spec.identifier.column)?,
+            identifier: mapping
+                .identifier_columns()
+                .into_iter()
+                .map(find)
+                .collect::<Result<_, _>>()?,
             elements: mapping
                 .elements
                 .iter()
@@ -94,7 +102,16 @@ pub fn cell(row: &StagedRow, i: usize) -> Value {
 
 /// The value an element's input gives before its transforms.
 pub fn input_value(element: &CompiledElement, cols: &[usize], row: &StagedRow) -> Value {
-    match &element.input {
+    value_of(&element.input, cols, row)
+}
+
+/// The value the identifier's column (or columns, as a list) gives before its transforms.
+pub fn identifier_input(mapping: &CompiledMapping, index: &ColumnIndex, row: &StagedRow) -> Value {
+    value_of(&mapping.identifier_input, &index.identifier, row)
+}
+
+fn value_of(input: &Input, cols: &[usize], row: &StagedRow) -> Value {
+    match input {
         Input::Column(_) => cell(row, cols[0]),
         Input::Columns(_) => Value::List(cols.iter().map(|&i| cell(row, i)).collect()),
         Input::Constant(Json::String(s)) => Value::Text(s.clone()),
@@ -183,6 +200,53 @@ pub fn to_placed(
     }))
 }
 
+/// A row's business identifier: its column (or columns) through the identifier's chain.
+/// Every column of a composite identifier must be filled (blank text is not): without a
+/// part, two different records could share what is left.
+pub fn identifier_value(
+    mapping: &CompiledMapping,
+    index: &ColumnIndex,
+    row: &StagedRow,
+) -> Result<String, RowProblem> {
+    let missing = |column: &str| RowProblem {
+        column: column.to_string(),
+        rule: "identifier.missing".into(),
+        message: format!("no business identifier: column {column} is empty"),
+        severity: Severity::Error,
+    };
+    if let Input::Columns(names) = &mapping.identifier_input
+        && let Some((name, _)) = names
+            .iter()
+            .zip(&index.identifier)
+            .find(|(_, i)| !matches!(cell(row, **i), Value::Text(t) if !t.trim().is_empty()))
+    {
+        return Err(missing(name));
+    }
+    let label = mapping.identifier_label();
+    match run_chain(
+        &mapping.identifier_chain,
+        identifier_input(mapping, index, row),
+        &mut Vec::new(),
+    ) {
+        Ok(Value::Text(v)) if !v.trim().is_empty() => Ok(v),
+        Ok(Value::List(_)) => Err(RowProblem {
+            column: label,
+            rule: "identifier.shape".into(),
+            message: "the identifier's columns need a transform that combines them \
+                      (template, join)"
+                .into(),
+            severity: Severity::Error,
+        }),
+        Ok(_) => Err(missing(&label)),
+        Err((rule, reason)) => Err(RowProblem {
+            message: format!("identifier column {label}: {reason}"),
+            column: label,
+            rule,
+            severity: Severity::Error,
+        }),
+    }
+}
+
 pub fn convert_row(
     mapping: &CompiledMapping,
     index: &ColumnIndex,
@@ -190,30 +254,9 @@ pub fn convert_row(
     row: &StagedRow,
 ) -> RowOutcome {
     let spec = &mapping.spec;
-    let id_column = &spec.identifier.column;
-    let mut notes = Vec::new();
-    let identifier_value = match run_chain(
-        &mapping.identifier_chain,
-        cell(row, index.identifier),
-        &mut notes,
-    ) {
-        Ok(Value::Text(v)) if !v.trim().is_empty() => v,
-        Ok(_) => {
-            return RowOutcome::Failed(vec![RowProblem {
-                column: id_column.clone(),
-                rule: "identifier.missing".into(),
-                message: format!("no business identifier: column {id_column} is empty"),
-                severity: Severity::Error,
-            }]);
-        }
-        Err((rule, reason)) => {
-            return RowOutcome::Failed(vec![RowProblem {
-                column: id_column.clone(),
-                rule,
-                message: format!("identifier column {id_column}: {reason}"),
-                severity: Severity::Error,
-            }]);
-        }
+    let identifier_value = match identifier_value(mapping, index, row) {
+        Ok(v) => v,
+        Err(problem) => return RowOutcome::Failed(vec![problem]),
     };
     let id = resource_id(
         namespace,
@@ -555,6 +598,36 @@ transforms = [{ map = { M = "male", F = "female" } }]
         let (m, idx, ns) = setup();
         let out = convert_row(&m, &idx, &ns, &row(&["  ", "DOE, JANE", "", ""]));
         assert!(matches!(out, RowOutcome::Failed(p) if p[0].rule == "identifier.missing"));
+    }
+
+    #[test]
+    fn a_composite_identifier_needs_every_column_and_names_the_blank_one() {
+        let m = compile(
+            "format = 2\nname = \"labs\"\nsource = \"labs\"\nresource = \"Observation\"\n[identifier]\nsystem = \"urn:x\"\ncolumns = [\"ACC\", \"TEST\"]\ntransforms = [{ template = \"{1}-{2}\" }]\n",
+        )
+        .unwrap();
+        let cols: Vec<String> = ["TEST", "ACC"].iter().map(|s| s.to_string()).collect();
+        let idx = ColumnIndex::resolve(&m, &cols).unwrap();
+        let ns = Uuid::from_u128(42);
+        let RowOutcome::Converted {
+            id,
+            identifier_value,
+            ..
+        } = convert_row(&m, &idx, &ns, &row(&[" GLU", "L900 "]))
+        else {
+            panic!("expected a resource")
+        };
+        assert_eq!(identifier_value, "L900-GLU", "parts trimmed, in spec order");
+        assert_eq!(id, resource_id(&ns, "Observation", "urn:x", "L900-GLU"));
+        for (values, blank) in [(["", "L900"], "TEST"), (["GLU", " "], "ACC")] {
+            let RowOutcome::Failed(p) = convert_row(&m, &idx, &ns, &row(&values)) else {
+                panic!("a blank part leaves no identifier")
+            };
+            assert_eq!(
+                (p[0].rule.as_str(), p[0].column.as_str()),
+                ("identifier.missing", blank)
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! transforms applied on the way, and the conversion of staged rows into resources.
 
 pub mod convert;
+pub mod duplicates;
 pub mod spec;
 pub mod suggest;
 pub mod transforms;

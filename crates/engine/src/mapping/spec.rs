@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use ts_rs::TS;
 
 use crate::fhir::{self, Step};
+use crate::mapping::duplicates::CompiledDuplicates;
 use crate::mapping::transforms::{Env, Transform, TransformSpec};
 
 /// The spec format this Cutover writes; format 1 (Patient only) is still read.
@@ -29,19 +30,62 @@ pub struct MappingSpec {
     /// The FHIR R4 resource type produced, e.g. `Patient`, `Appointment`.
     pub resource: String,
     pub identifier: IdentifierSpec,
+    /// Rows that are one record (a corrected result and its original, a booking entered
+    /// twice): which rows, and which of them is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub duplicates: Option<DuplicatesSpec>,
     #[serde(default, rename = "element", skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<ElementSpec>,
 }
 
 /// The business identifier: it makes each resource findable (and each push idempotent).
+/// One column, or several combined by the transforms (an accession and a test code).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct IdentifierSpec {
     pub system: String,
-    pub column: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub column: Option<String>,
+    /// Several columns, every one required; the transforms combine them into one text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(type = "Array<TransformSpec>")]
     pub transforms: Vec<TransformSpec>,
+}
+
+/// Which rows of a source are one record, and which of them is kept (see
+/// `crate::mapping::duplicates`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesSpec {
+    /// Rows whose values are equal on every part of the key are one record. A part is
+    /// `identifier` or the `target` of one of the spec's elements.
+    pub key: Vec<String>,
+    /// How the kept row is chosen, first criterion first; when every criterion ties, the
+    /// later row of the file is kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefer: Vec<PreferSpec>,
+    /// The finding rule of each row merged into another (`duplicate.…`; default
+    /// `duplicate.superseded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rule: Option<String>,
+}
+
+/// One criterion for the kept row: an element's value by a listed order (best first), or
+/// the latest value.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct PreferSpec {
+    /// The `target` of one of the spec's elements.
+    pub element: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub latest: bool,
 }
 
 /// One target element and where its value comes from: one column, several columns
@@ -91,8 +135,31 @@ pub enum Input {
 #[derive(Debug, Clone)]
 pub struct CompiledMapping {
     pub spec: MappingSpec,
+    /// The identifier's column, or its columns (never a constant).
+    pub identifier_input: Input,
     pub identifier_chain: Vec<Transform>,
     pub elements: Vec<CompiledElement>,
+    pub duplicates: Option<CompiledDuplicates>,
+}
+
+impl CompiledMapping {
+    /// The legacy columns the identifier reads.
+    pub fn identifier_columns(&self) -> Vec<&str> {
+        input_columns(&self.identifier_input)
+    }
+
+    /// The column a problem with the identifier is filed under (`A+B` for several).
+    pub fn identifier_label(&self) -> String {
+        self.identifier_columns().join("+")
+    }
+}
+
+fn input_columns(input: &Input) -> Vec<&str> {
+    match input {
+        Input::Column(c) => vec![c.as_str()],
+        Input::Columns(cs) => cs.iter().map(String::as_str).collect(),
+        Input::Constant(_) => vec![],
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -107,11 +174,7 @@ pub struct CompiledElement {
 impl CompiledElement {
     /// The legacy columns the element reads.
     pub fn columns(&self) -> Vec<&str> {
-        match &self.input {
-            Input::Column(c) => vec![c.as_str()],
-            Input::Columns(cs) => cs.iter().map(String::as_str).collect(),
-            Input::Constant(_) => vec![],
-        }
+        input_columns(&self.input)
     }
 
     /// The column a problem with this element is filed under.
@@ -140,6 +203,9 @@ fn upgrade(mut spec: MappingSpec) -> Result<MappingSpec, String> {
             "resource '{}' is not supported in format 1 (use format 2)",
             spec.resource
         ));
+    }
+    if spec.duplicates.is_some() || !spec.identifier.columns.is_empty() {
+        return Err("[duplicates] and identifier columns need format 2".into());
     }
     let mut elements = Vec::new();
     for (i, mut el) in spec.elements.into_iter().enumerate() {
@@ -217,6 +283,18 @@ pub fn compile_spec(spec: MappingSpec, env: &Env) -> Result<CompiledMapping, Str
             .map(|t| Transform::from_spec(t, env).map_err(|e| format!("{at}: {e}")))
             .collect()
     };
+    let identifier_input = match (&spec.identifier.column, spec.identifier.columns.as_slice()) {
+        (Some(c), []) => Input::Column(c.clone()),
+        (None, [_, ..]) if spec.identifier.transforms.is_empty() => {
+            return Err(
+                "identifier: several columns need a transform that combines them \
+                 (template, join)"
+                    .into(),
+            );
+        }
+        (None, [_, ..]) => Input::Columns(spec.identifier.columns.clone()),
+        _ => return Err("identifier: give exactly one of column or columns".into()),
+    };
     let identifier_chain = chain(&spec.identifier.transforms, "identifier")?;
     let mut elements: Vec<CompiledElement> = Vec::new();
     for (i, el) in spec.elements.iter().enumerate() {
@@ -268,10 +346,16 @@ pub fn compile_spec(spec: MappingSpec, env: &Env) -> Result<CompiledMapping, Str
             reference: el.reference.clone(),
         });
     }
+    let duplicates = match &spec.duplicates {
+        Some(d) => Some(CompiledDuplicates::compile(d, &elements)?),
+        None => None,
+    };
     Ok(CompiledMapping {
         spec,
+        identifier_input,
         identifier_chain,
         elements,
+        duplicates,
     })
 }
 
@@ -434,15 +518,27 @@ mod schema_tests {
         let base = serde_json::json!({
             "format": 2, "name": "n", "source": "s", "resource": "Patient",
             "identifier": { "system": "urn:x", "column": "MRN" },
+            "duplicates": {
+                "key": ["identifier"],
+                "prefer": [{ "element": "name[0]", "order": ["a", "b"] }],
+                "rule": "duplicate.patient"
+            },
             "element": [{ "target": "name[0]", "column": "NAME", "transforms": ["split_name"] }]
         });
         assert!(v.is_valid(&base));
+        assert!(super::compile(&toml::to_string(&base).unwrap()).is_ok());
         for (pointer, bad) in [
             ("/element/0/transforms/0", serde_json::json!("splitname")),
             ("/element/0/target", serde_json::json!("name[0]..given")),
             ("/element/0/value", serde_json::json!("x")),
             ("/identifier/system", serde_json::json!("MRN")),
             ("/element/0/colum", serde_json::json!("NAME")),
+            ("/identifier/columns", serde_json::json!(["MRN", "SITE"])),
+            ("/duplicates/key", serde_json::json!([])),
+            ("/duplicates/rule", serde_json::json!("superseded")),
+            ("/duplicates/prefer/0/latest", serde_json::json!(true)),
+            ("/duplicates/prefer/0/order", serde_json::json!([])),
+            ("/duplicates/keys", serde_json::json!(["identifier"])),
         ] {
             let mut spec = base.clone();
             let (parent, key) = pointer.rsplit_once('/').unwrap();
@@ -452,6 +548,21 @@ mod schema_tests {
             }
             assert!(!v.is_valid(&spec), "{pointer} should be refused");
         }
+    }
+
+    #[test]
+    fn a_composite_identifier_needs_a_combining_transform_in_the_schema_and_the_engine() {
+        let v = schema();
+        let mut spec = serde_json::json!({
+            "format": 2, "name": "n", "source": "s", "resource": "Observation",
+            "identifier": { "system": "urn:x", "columns": ["ACC", "TEST"] }
+        });
+        assert!(!v.is_valid(&spec));
+        let err = super::compile(&toml::to_string(&spec).unwrap()).unwrap_err();
+        assert!(err.contains("need a transform that combines them"), "{err}");
+        spec["identifier"]["transforms"] = serde_json::json!([{ "template": "{1}-{2}" }]);
+        assert!(v.is_valid(&spec));
+        assert!(super::compile(&toml::to_string(&spec).unwrap()).is_ok());
     }
 
     #[test]

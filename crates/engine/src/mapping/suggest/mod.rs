@@ -174,9 +174,11 @@ pub fn spec_from(
         resource: resource.to_string(),
         identifier: IdentifierSpec {
             system: system.to_string(),
-            column: id.column.clone(),
+            column: Some(id.column.clone()),
+            columns: vec![],
             transforms: id.transforms.clone(),
         },
+        duplicates: None,
         elements: suggestions.iter().filter_map(element_of).collect(),
     })
 }
