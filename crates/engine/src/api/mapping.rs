@@ -11,7 +11,7 @@ use crate::api::dto::{ConvertSummary, MappingSummary, Severity, Stage};
 use crate::api::{Cancel, Ctx, ProgressSink, Throttled, sources};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::findings;
-use crate::mapping::convert::{ColumnIndex, RowOutcome, convert_row};
+use crate::mapping::convert::{ColumnIndex, RowOutcome, body_hash, convert_row};
 use crate::mapping::spec::{CompiledMapping, MappingSpec, compile_spec};
 use crate::mapping::transforms::{Env, TransformSpec};
 use crate::store::{self, staging};
@@ -153,7 +153,7 @@ fn convert_one_row(
         } => {
             // serde_json's own writer, not Display (which goes through fmt).
             let body = serde_json::to_string(&resource).unwrap_or_default();
-            let hash = staging::hex(&xxhash_rust::xxh3::xxh3_128(body.as_bytes()).to_be_bytes());
+            let hash = body_hash(&body);
             Made::Resource {
                 id,
                 identifier_value,

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, TransactionBehavior};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tracing::info;
 
 use crate::api::dto::{Finding, RuleCount, Stage, ValidateSummary};
@@ -43,6 +44,60 @@ fn element_columns(conn: &Connection) -> Result<HashMap<i64, HashMap<String, Str
         }
     }
     Ok(columns)
+}
+
+/// Checks again resources whose bodies something other than conversion rewrote (a merge's
+/// survivor and redirected resources, an unmerge's restored ones), inside the caller's
+/// transaction: their `valid` flag and validation findings follow the new body. Resources
+/// never validated (or merged away) are left for the next validation.
+pub(crate) fn recheck(conn: &Connection, ids: &[String], today: NaiveDate) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let columns = element_columns(conn)?;
+    let mut exists_stmt = conn.prepare(RESOLVES).ctx("preparing reference check")?;
+    for id in ids {
+        let found: Option<(i64, i64, i64, i64, String)> = conn
+            .query_row(
+                "SELECT mapping_id, snapshot_id, row, line, body FROM resource
+                 WHERE id = ?1 AND valid IS NOT NULL AND merged_into IS NULL",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()
+            .ctx("reading resource")?;
+        let Some((mapping_id, snapshot_id, row, line, body)) = found else {
+            continue;
+        };
+        let resource: serde_json::Value = serde_json::from_str(&body)
+            .map_err(|e| EngineError::Internal(format!("stored resource {id} is not JSON: {e}")))?;
+        let mut exists = |reference: &str| -> bool {
+            let target = reference.split('/').nth(1).unwrap_or("");
+            let rt = reference.split('/').next().unwrap_or("");
+            exists_stmt.query_row((target, rt), |_| Ok(())).is_ok()
+        };
+        let violations = check_resource(&resource, today, &mut exists);
+        conn.execute(
+            "UPDATE resource SET valid = ?1 WHERE id = ?2",
+            (violations.is_empty(), id),
+        )
+        .ctx("marking resource")?;
+        conn.execute(
+            "DELETE FROM finding WHERE stage = 'validate' AND resource_id = ?1",
+            [id],
+        )
+        .ctx("clearing old findings")?;
+        let mut writer =
+            findings::Writer::new(conn, Stage::Validate, Some(mapping_id), snapshot_id)?;
+        for v in violations {
+            let column = columns
+                .get(&mapping_id)
+                .and_then(|c| c.get(v.element.as_str()))
+                .map(String::as_str);
+            writer.add_at(v.severity, Some(id), row, line, column, v.rule, &v.message)?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks every converted resource not merged away (merged-away Patients keep their rows
