@@ -2,7 +2,8 @@
 //! clinic) and E77 (east site) are one person; appointments A02 and A04 book H1003, lab
 //! results X500 and X501 name E77. A merge moves every reference to the survivor, the
 //! survivor gains the merged charts' identifiers, export and push leave the merged-away
-//! charts out, and unmerge restores every body and hash byte for byte.
+//! charts out, a re-conversion keeps the merge, and unmerge restores every body and hash
+//! byte for byte.
 
 #![allow(clippy::unwrap_used)]
 
@@ -330,7 +331,54 @@ fn a_merge_moves_references_and_identifiers_and_unmerge_restores_every_byte() {
 }
 
 #[test]
-fn merges_undo_last_in_first_out() {
+fn a_re_conversion_keeps_the_merge_and_unmerge_then_restores_the_new_conversion() {
+    let p = project();
+    let before = p.state();
+    let done = merge::merge(&p.ctx, &p.request(&["H1001", "H1003", "E77"], "H1001")).unwrap();
+    let merged = p.state();
+
+    p.convert();
+    let reconverted = p.state();
+    let strip = |s: &BTreeMap<String, Row>| -> BTreeMap<String, (String, String, Option<String>)> {
+        s.iter()
+            .map(|(k, r)| {
+                (
+                    k.clone(),
+                    (r.body.clone(), r.hash.clone(), r.merged_into.clone()),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&reconverted),
+        strip(&merged),
+        "the same bodies, hashes and merged_into as right after the merge"
+    );
+    assert!(
+        reconverted.values().all(|r| r.valid.is_none()),
+        "a conversion leaves validation to be run again"
+    );
+    assert_eq!(merge::summary(&p.ctx, done.id).unwrap().redirected, 4);
+
+    merge::unmerge(&p.ctx, done.id, "ana").unwrap();
+    assert_eq!(
+        strip(&p.state()),
+        strip(&before),
+        "unmerge after a re-conversion restores the conversion's own output"
+    );
+    let conn = p.db();
+    let merged_into: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM resource WHERE merged_into IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(merged_into, 0);
+}
+
+#[test]
+fn merges_undo_last_in_first_out_and_chains_survive_a_re_conversion() {
     let p = project();
     let before = p.state();
     // Merge 1 folds H1003 into H1001; merge 2 folds H1001 (with it) into E77.
@@ -369,9 +417,62 @@ fn merges_undo_last_in_first_out() {
     );
     assert_eq!(p.state(), state, "a refused unmerge changes nothing");
 
+    let strip = |s: &BTreeMap<String, Row>| -> BTreeMap<String, (String, String, Option<String>)> {
+        s.iter()
+            .map(|(k, r)| {
+                (
+                    k.clone(),
+                    (r.body.clone(), r.hash.clone(), r.merged_into.clone()),
+                )
+            })
+            .collect()
+    };
+    p.convert();
+    assert_eq!(
+        strip(&p.state()),
+        strip(&state),
+        "both merges re-applied, in order"
+    );
+
     merge::unmerge(&p.ctx, second.id, "ana").unwrap();
     merge::unmerge(&p.ctx, first.id, "ana").unwrap();
-    assert_eq!(p.state(), before);
+    assert_eq!(strip(&p.state()), strip(&before));
+}
+
+#[test]
+fn a_merge_whose_survivor_is_no_longer_converted_is_undone_by_the_conversion() {
+    let p = project();
+    let done = merge::merge(&p.ctx, &p.request(&["H1001", "H1003", "E77"], "H1001")).unwrap();
+    // A newer export of the main clinic without chart H1001.
+    let dir = p._dir.path().join("v2");
+    std::fs::create_dir(&dir).unwrap();
+    let csv = std::fs::read_to_string(fixture("patients.csv")).unwrap();
+    let without: Vec<&str> = csv.lines().filter(|l| !l.starts_with("H1001,")).collect();
+    std::fs::write(dir.join("patients.csv"), without.join("\n") + "\n").unwrap();
+    p.import(&dir.join("patients.csv"));
+    p.convert();
+
+    let m = merge::summary(&p.ctx, done.id).unwrap();
+    assert_eq!(m.unmerged_by.as_deref(), Some("conversion"));
+    let state = p.state();
+    assert!(!state.contains_key("H1001"));
+    assert!(
+        state.values().all(|r| r.merged_into.is_none()),
+        "nothing is left merged into a record that is gone"
+    );
+    let (h1003, e77) = (p.id("H1003"), p.id("E77"));
+    assert_eq!(
+        p.body("A02")["participant"][0]["actor"]["reference"],
+        format!("Patient/{h1003}")
+    );
+    assert_eq!(
+        p.body("X500")["subject"]["reference"],
+        format!("Patient/{e77}")
+    );
+    assert!(
+        !p.body("E77")["identifier"].to_string().contains("H1001"),
+        "E77 is as converted"
+    );
 }
 
 #[test]

@@ -259,7 +259,9 @@ fn convert_one(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("starting conversion")?;
     // A re-run replaces what earlier versions of this mapping produced. Ids are
-    // deterministic, so push state (keyed by id) still applies to the new resources.
+    // deterministic, so push state (keyed by id) still applies to the new resources, and
+    // active merges are applied again to them below.
+    crate::api::merge::before_reconversion(&tx, &summary.name)?;
     let previous = "SELECT id FROM mapping WHERE name = ?1";
     tx.execute(
         &format!("DELETE FROM finding WHERE mapping_id IN ({previous})"),
@@ -429,6 +431,7 @@ fn convert_one(
     });
     producer_result?;
     cancel.check("conversion")?;
+    crate::api::merge::after_reconversion(&tx, &summary.name, &now, ctx.clock.now().date_naive())?;
     tx.commit().ctx("committing conversion")?;
     throttle.finish(read);
     info!(

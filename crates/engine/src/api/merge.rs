@@ -1,7 +1,7 @@
 //! Use cases of merging duplicate patients: preview a merge (which value of each field
 //! survives, from whom, by which rule), merge, unmerge, list merges, and the members of a
 //! matching run's cluster. Survivorship itself is `crate::matching::survivorship`; moving
-//! references is [`redirect`].
+//! references is [`redirect`]; keeping merges across a re-conversion is [`reapply`].
 //!
 //! A merge is one transaction: the survivor's body becomes the surviving Patient (its body
 //! before is kept in `merge.survivor_body`), merged-away records keep their rows with
@@ -13,12 +13,15 @@
 //! undoing, [`undo`].
 
 mod plan;
+mod reapply;
 mod redirect;
 mod undo;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use tracing::info;
+
+pub(crate) use reapply::{after_reconversion, before_reconversion};
 
 use crate::api::Ctx;
 use crate::api::dto::{
@@ -31,7 +34,12 @@ use crate::matching::survivorship::{Rule, field_label, value_of};
 use plan::{bad, plan, text};
 use undo::undo;
 
-/// The rule and picks of a merge, as stored in `merge.rules`.
+/// Who an automatic unmerge is recorded under (a re-conversion that no longer produces a
+/// merge's survivor).
+pub(crate) const CONVERSION: &str = "conversion";
+
+/// The rule and picks of a merge, as stored in `merge.rules`, so a re-conversion can apply
+/// the merge again.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct StoredRules {
     rule: SurvivorshipRule,

@@ -4,7 +4,7 @@
 //! rewritten resource's body before is kept in `merge_redirect` for unmerge, and its hash
 //! is recomputed so push sends it again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, params};
 use serde_json::Value;
@@ -35,6 +35,26 @@ pub(super) fn rewrite(v: &mut Value, to: &dyn Fn(&str) -> Option<String>) -> usi
         }
         Value::Array(items) => items.iter_mut().map(|x| rewrite(x, to)).sum(),
         _ => 0,
+    }
+}
+
+/// The Patient ids a body's references name.
+fn referenced(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match x {
+                    Value::String(r) if k == "reference" => {
+                        if let Some(id) = r.strip_prefix(PREFIX) {
+                            out.push(id.to_owned());
+                        }
+                    }
+                    _ => referenced(x, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| referenced(x, out)),
+        _ => {}
     }
 }
 
@@ -132,6 +152,73 @@ fn write(conn: &Connection, id: &str, body: &str) -> Result<()> {
         .execute(params![id, body, body_hash(body)])
         .ctx("redirecting references")?;
     Ok(())
+}
+
+/// After a re-conversion: points the references of the mapping's new resources at the
+/// survivors of the active merges. `moves` maps each merged-away id to its merge and
+/// survivor; a reference to a record merged away by merge 1 into a survivor that merge 2
+/// merged away in turn is moved twice, each step kept under its own merge, as if the merges
+/// had happened after the conversion. Resources in `skip` (the merges' own records) are
+/// left alone. Returns the ids rewritten.
+pub(super) fn redirect_converted(
+    conn: &Connection,
+    mapping_name: &str,
+    moves: &HashMap<String, (i64, String)>,
+    skip: &HashSet<String>,
+) -> Result<Vec<String>> {
+    if moves.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Stream the mapping's resources, keeping only those naming a merged-away Patient (a
+    // textual look first; the JSON is read only for those).
+    let mut candidates: Vec<(String, String, String)> = Vec::new();
+    {
+        let mut stmt = conn
+            .prepare(
+                "SELECT r.id, r.body, r.body_hash FROM resource r
+                 WHERE r.mapping_id IN (SELECT id FROM mapping WHERE name = ?1)
+                   AND r.merged_into IS NULL AND instr(r.body, '\"Patient/') > 0",
+            )
+            .ctx("finding references")?;
+        let mut rows = stmt.query([mapping_name]).ctx("finding references")?;
+        while let Some(r) = rows.next().ctx("finding references")? {
+            let id: String = r.get(0).ctx("finding references")?;
+            let body: String = r.get(1).ctx("finding references")?;
+            let names_one = body.split("\"Patient/").skip(1).any(|rest| {
+                rest.split('"')
+                    .next()
+                    .is_some_and(|target| moves.contains_key(target))
+            });
+            if names_one && !skip.contains(&id) {
+                candidates.push((id, body, r.get(2).ctx("finding references")?));
+            }
+        }
+    }
+    let mut ids = Vec::with_capacity(candidates.len());
+    for (id, mut body, mut hash) in candidates {
+        let mut v: Value = serde_json::from_str(&body)
+            .map_err(|e| EngineError::Internal(format!("stored resource {id} is not JSON: {e}")))?;
+        loop {
+            let mut named = Vec::new();
+            referenced(&v, &mut named);
+            let Some(merge_id) = named.iter().filter_map(|t| moves.get(t)).map(|m| m.0).min()
+            else {
+                break;
+            };
+            save_before(conn, merge_id, &id, &body, &hash)?;
+            rewrite(&mut v, &|t: &str| {
+                moves
+                    .get(t)
+                    .filter(|(m, _)| *m == merge_id)
+                    .map(|(_, s)| s.clone())
+            });
+            body = serde_json::to_string(&v).unwrap_or_default();
+            hash = body_hash(&body);
+        }
+        write(conn, &id, &body)?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]
