@@ -561,7 +561,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
                 &cancel,
             )?;
             out.result(&s, || {
-                format!(
+                let mut text = format!(
                     "{}{}: {} sent ({} created, {} updated, {} rejected), {} already there, {} pending",
                     if s.dry_run { "Dry run, nothing sent to " } else { "Pushed to " },
                     s.base_url,
@@ -571,7 +571,11 @@ fn run(cli: Cli, out: &Out) -> Result<(), EngineError> {
                     s.rejected,
                     s.skipped,
                     s.pending
-                )
+                );
+                if s.merged_away > 0 {
+                    text.push_str(&format!("; {} merged-away patients not sent", s.merged_away));
+                }
+                text
             });
         }
         Command::Status => {

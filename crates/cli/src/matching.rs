@@ -1,14 +1,16 @@
 //! `cutover match …`: find duplicate patients among the converted records, review the
-//! uncertain pairs, list clusters, measure a run against known labels, and move pairs and
-//! decisions in and out as CSV. Output names records by id, never by name or birth date,
-//! except `match show`, which is the clinical side-by-side view.
+//! uncertain pairs, list clusters, measure a run against known labels, move pairs and
+//! decisions in and out as CSV, and merge (and unmerge) the records of one person. Output
+//! names records by id, never by name or birth date, except `match show` and
+//! `match merge --dry-run`, the clinical views.
 
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 use cutover_engine::EngineError;
 use cutover_engine::api::dto::{
-    DecideRequest, MatchBand, MatchConfig, MatchRunSummary, PairPageRequest, ReviewVerdict,
+    DecideRequest, FieldPick, MatchBand, MatchConfig, MatchRunSummary, MergeRequest, MergeSummary,
+    PairPageRequest, ReviewVerdict, SurvivorshipRule,
 };
 use cutover_engine::api::{self, Cancel, Ctx, ProgressSink};
 use serde_json::json;
@@ -20,6 +22,16 @@ pub enum BandArg {
     Link,
     Review,
     NonLink,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RuleArg {
+    /// The value of the most recently imported record (later snapshot, then later row).
+    MostRecent,
+    /// The value with the most filled parts.
+    MostComplete,
+    /// The value of the record whose source comes first in --source-priority.
+    SourcePriority,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -147,6 +159,52 @@ pub enum MatchCommand {
         #[arg(long)]
         reviewer: Option<String>,
     },
+    /// Merge records of one person (a run's cluster, or the records named) into a survivor:
+    /// each field's value by the rule unless picked, the others' identifiers added as old
+    /// ones, and every appointment, result, … that referenced them moved to the survivor.
+    Merge {
+        /// The records to merge (Patient resource ids), unless --cluster.
+        #[arg(required_unless_present = "cluster", conflicts_with = "cluster")]
+        members: Vec<String>,
+        /// A cluster of the run, by its key (its smallest member id; `match clusters`).
+        #[arg(long)]
+        cluster: Option<String>,
+        /// The run the cluster is in (default: the latest); kept with the merge.
+        #[arg(long)]
+        run: Option<i64>,
+        /// The record that survives (default: chosen by the rule, record by record).
+        #[arg(long)]
+        survivor: Option<String>,
+        /// How each field's value is chosen (default: most-recent, or source-priority when
+        /// --source-priority is given).
+        #[arg(long, value_enum)]
+        rule: Option<RuleArg>,
+        /// Source names, most trusted first (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        source_priority: Vec<String>,
+        /// Take a field from a record: FIELD=RESOURCE_ID (repeat).
+        #[arg(long = "pick")]
+        picks: Vec<String>,
+        /// Why (kept with the merge).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Who merges (default: the login name).
+        #[arg(long)]
+        reviewer: Option<String>,
+        /// Show what would survive and what would move; change nothing (shows values).
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Undo a merge: every body back as it was before, byte for byte. Merges undo
+    /// last-in first-out: a later merge sharing records must be undone first.
+    Unmerge {
+        merge_id: i64,
+        /// Who undoes it (default: the login name).
+        #[arg(long)]
+        reviewer: Option<String>,
+    },
+    /// The project's merges, newest first.
+    Merges,
     /// Pair precision, recall and F1 of a run against true entity ids in a column of the
     /// patients' source rows, at the run's thresholds and by threshold.
     Evaluate {
@@ -185,6 +243,37 @@ fn verdict_text(v: ReviewVerdict) -> &'static str {
         ReviewVerdict::Different => "different",
         ReviewVerdict::Skip => "skip",
     }
+}
+
+fn merge_text(m: &MergeSummary) -> String {
+    let mut text = format!(
+        "Merge {}: {} merged into {} by {} at {}; {} resources point to it",
+        m.id,
+        m.merged_ids.join(", "),
+        m.survivor_id,
+        m.merged_by,
+        m.merged_at,
+        m.redirected
+    );
+    if let (Some(by), Some(at)) = (&m.unmerged_by, &m.unmerged_at) {
+        text.push_str(&format!(" (undone by {by} at {at})"));
+    }
+    text
+}
+
+fn picks_of(picks: &[String]) -> Result<Vec<FieldPick>, EngineError> {
+    picks
+        .iter()
+        .map(|p| {
+            let (field, id) = p.split_once('=').ok_or_else(|| {
+                EngineError::bad_input("--pick", format!("'{p}' is not FIELD=RESOURCE_ID"))
+            })?;
+            Ok(FieldPick {
+                field: field.trim().to_owned(),
+                resource_id: id.trim().to_owned(),
+            })
+        })
+        .collect()
 }
 
 fn run_text(s: &MatchRunSummary) -> String {
@@ -515,6 +604,97 @@ pub fn run(
                     ));
                 }
                 text
+            });
+        }
+        MatchCommand::Merge {
+            members,
+            cluster,
+            run,
+            survivor,
+            rule,
+            source_priority,
+            picks,
+            reason,
+            reviewer,
+            dry_run,
+        } => {
+            let (run_id, members) = match &cluster {
+                Some(key) => {
+                    let run_id = run_or_latest(ctx, run)?;
+                    (Some(run_id), api::merge::cluster_members(ctx, run_id, key)?)
+                }
+                None => (run, members),
+            };
+            if let (Some(key), [only]) = (&cluster, members.as_slice()) {
+                return Err(EngineError::bad_input(
+                    "merge",
+                    format!("cluster '{key}' is already merged into '{only}'"),
+                ));
+            }
+            let rule = match rule {
+                Some(RuleArg::MostRecent) => SurvivorshipRule::MostRecent,
+                Some(RuleArg::MostComplete) => SurvivorshipRule::MostComplete,
+                Some(RuleArg::SourcePriority) => SurvivorshipRule::SourcePriority,
+                None if !source_priority.is_empty() => SurvivorshipRule::SourcePriority,
+                None => SurvivorshipRule::MostRecent,
+            };
+            let req = MergeRequest {
+                run_id,
+                members,
+                survivor,
+                rule,
+                source_priority,
+                picks: picks_of(&picks)?,
+                reviewer: reviewer.unwrap_or_else(api::matching::current_user),
+                reason,
+            };
+            if dry_run {
+                let p = api::merge::preview(ctx, &req)?;
+                out.result(&p, || {
+                    let rows: Vec<Vec<String>> = p
+                        .fields
+                        .iter()
+                        .map(|f| {
+                            vec![
+                                f.label.clone(),
+                                f.value.clone().unwrap_or_default(),
+                                f.chosen_from.clone().unwrap_or_default(),
+                                f.rule.clone(),
+                            ]
+                        })
+                        .collect();
+                    format!(
+                        "Dry run: {} would survive, {} merged into it; {} identifiers added as old; {} resources would point to it\n{}",
+                        p.survivor_id,
+                        p.merged_ids.join(", "),
+                        p.identifiers_added,
+                        p.redirected,
+                        output::table(
+                            &["field".into(), "value".into(), "from".into(), "rule".into()],
+                            &rows
+                        )
+                    )
+                });
+            } else {
+                let m = api::merge::merge(ctx, &req)?;
+                out.result(&m, || merge_text(&m));
+            }
+        }
+        MatchCommand::Unmerge { merge_id, reviewer } => {
+            let m = api::merge::unmerge(
+                ctx,
+                merge_id,
+                &reviewer.unwrap_or_else(api::matching::current_user),
+            )?;
+            out.result(&m, || merge_text(&m));
+        }
+        MatchCommand::Merges => {
+            let all = api::merge::merges(ctx)?;
+            out.result(&all, || {
+                if all.is_empty() {
+                    return "No merges yet: `cutover match merge`.".into();
+                }
+                all.iter().map(merge_text).collect::<Vec<_>>().join("\n")
             });
         }
         MatchCommand::Evaluate {

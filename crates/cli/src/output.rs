@@ -218,10 +218,15 @@ pub fn findings_table(findings: &[Finding]) -> String {
 
 pub fn status_text(s: &PipelineStatus) -> String {
     format!(
-        "sources    {}\nimported   {}\nconverted  {}\nvalid      {} ({} invalid)\npushed     {} ({} rejected){}",
+        "sources    {}\nimported   {}\nconverted  {}{}\nvalid      {} ({} invalid)\npushed     {} ({} rejected){}",
         s.sources,
         s.imported,
         s.converted,
+        if s.merged_away > 0 {
+            format!(" ({} merged away)", s.merged_away)
+        } else {
+            String::new()
+        },
         s.valid,
         s.invalid,
         s.pushed,

@@ -304,6 +304,12 @@ pub fn export(
                 s.unvalidated
             ));
         }
+        if s.merged_away > 0 {
+            lines.push(format!(
+                "{} patients merged into another were left out (`cutover match merges`)",
+                s.merged_away
+            ));
+        }
         lines.join("\n")
     });
     Ok(())

@@ -1993,3 +1993,263 @@ fn a_clinician_sample_is_reproducible_stratified_and_gates_a_production_push() {
         "same content, same sample: {again}"
     );
 }
+
+/// The `.ndjson` files of an export, by name, as bytes (the manifest has a timestamp).
+fn export_files(p: &Project, name: &str, logs: &mut String) -> BTreeMap<String, String> {
+    let out = Path::new(&p.path).with_file_name(name);
+    json_ok_logged(
+        &["-p", &p.path, "export", "--out", out.to_str().unwrap()],
+        logs,
+    );
+    std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|f| f.extension().is_some_and(|e| e == "ndjson"))
+        .map(|f| {
+            (
+                f.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&f).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `fixtures/matching/`: charts H1001 and H1003 (main clinic) and E77 (east site) are one
+/// person; appointments A02 and A04 book H1003, results X500 and X501 name E77. Merging the
+/// cluster moves them all to the survivor, the merged-away charts leave the export and the
+/// push, a re-conversion keeps the merge, and unmerge gives back the very same export.
+#[test]
+fn merging_a_cluster_moves_references_and_unmerge_gives_back_the_same_export() {
+    let p = new_project();
+    let mut logs = String::new();
+    let mut ok = |args: &[&str]| json_ok_logged(args, &mut logs);
+    let dup = |f: &str| fixture(&format!("matching/{f}"));
+    for source in ["patients", "patients_east", "appointments", "labs_east"] {
+        ok(&["-p", &p.path, "import", &dup(&format!("{source}.csv"))]);
+        ok(&[
+            "-p",
+            &p.path,
+            "map",
+            &dup(&format!("mappings/{source}.toml")),
+        ]);
+    }
+    ok(&["-p", &p.path, "convert"]);
+    let v = ok(&["-p", &p.path, "validate"]);
+    assert_eq!(
+        (v["checked"].as_i64(), v["invalid"].as_i64()),
+        (Some(14), Some(0))
+    );
+    let mut logs2 = String::new();
+    let original = export_files(&p, "export-1", &mut logs2);
+    let id = |value: &str| -> String {
+        original
+            .values()
+            .flat_map(|f| f.lines())
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|r| r["identifier"][0]["value"] == value)
+            .unwrap_or_else(|| panic!("{value} exported"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (h1001, h1003, e77) = (id("H1001"), id("H1003"), id("E77"));
+
+    let run = ok(&["-p", &p.path, "match", "run"]);
+    let run_id = run["id"].to_string();
+    for other in [&h1003, &e77] {
+        ok(&[
+            "-p",
+            &p.path,
+            "match",
+            "decide",
+            &h1001,
+            other,
+            "same",
+            "--reviewer",
+            "ana",
+        ]);
+    }
+    let key = [&h1001, &h1003, &e77].into_iter().min().unwrap().clone();
+    let clusters = ok(&["-p", &p.path, "match", "clusters"]);
+    let cluster = clusters["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == key.as_str())
+        .expect("the three charts are a cluster");
+    assert_eq!(cluster["members"].as_array().unwrap().len(), 3);
+
+    let pick = format!("name={e77}");
+    let merge_args = [
+        "-p",
+        &p.path,
+        "match",
+        "merge",
+        "--cluster",
+        &key,
+        "--run",
+        &run_id,
+        "--survivor",
+        &h1001,
+        "--source-priority",
+        "patients,patients_east",
+        "--pick",
+        &pick,
+        "--reviewer",
+        "ana",
+        "--reason",
+        "same person, three charts",
+    ];
+    let preview = ok(&[&merge_args[..], &["--dry-run"]].concat());
+    assert_eq!(preview["survivor_id"], h1001.as_str());
+    assert_eq!(
+        (
+            preview["redirected"].as_i64(),
+            preview["identifiers_added"].as_i64()
+        ),
+        (Some(4), Some(2))
+    );
+    assert_eq!(
+        ok(&["-p", &p.path, "match", "merges"]),
+        serde_json::json!([]),
+        "a dry run merges nothing"
+    );
+    let merged = ok(&merge_args);
+    assert_eq!(merged["id"], 1);
+    assert_eq!(merged["run_id"].to_string(), run_id);
+    assert_eq!(merged["redirected"], 4);
+    assert_eq!(merged["reason"], "same person, three charts");
+    let mut gone = vec![h1003.clone(), e77.clone()];
+    gone.sort();
+    let mut merged_ids: Vec<String> = merged["merged_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    merged_ids.sort();
+    assert_eq!(merged_ids, gone);
+
+    let v = ok(&["-p", &p.path, "validate"]);
+    assert_eq!(
+        (v["checked"].as_i64(), v["invalid"].as_i64()),
+        (Some(12), Some(0)),
+        "the merged-away charts are not checked; every reference resolves"
+    );
+    let after = export_files(&p, "export-2", &mut logs2);
+    let patients = &after["Patient.ndjson"];
+    assert_eq!(patients.lines().count(), 5);
+    for away in &gone {
+        assert!(
+            !after.values().any(|f| f.contains(away.as_str())),
+            "nothing exported names a merged-away chart"
+        );
+    }
+    let survivor: Value = patients
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["id"] == h1001.as_str())
+        .unwrap();
+    let mut old: Vec<&str> = survivor["identifier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["use"] == "old")
+        .map(|i| i["value"].as_str().unwrap())
+        .collect();
+    old.sort();
+    assert_eq!(
+        old,
+        ["E77", "H1003"],
+        "the merged charts' numbers, as old ones (in cluster order)"
+    );
+    let reference = format!("\"reference\":\"Patient/{h1001}\"");
+    assert_eq!(
+        after["Appointment.ndjson"].matches(&reference).count(),
+        3,
+        "A01, A02, A04"
+    );
+    assert_eq!(after["Observation.ndjson"].matches(&reference).count(), 2);
+    let dry = ok(&[
+        "-p",
+        &p.path,
+        "push",
+        "--target",
+        "http://127.0.0.1:9/fhir/R4",
+        "--dry-run",
+    ]);
+    assert_eq!(
+        (dry["attempted"].as_i64(), dry["merged_away"].as_i64()),
+        (Some(12), Some(2))
+    );
+    let status = ok(&["-p", &p.path, "status"]);
+    assert_eq!(
+        (
+            status["converted"].as_i64(),
+            status["merged_away"].as_i64(),
+            status["valid"].as_i64()
+        ),
+        (Some(14), Some(2), Some(12))
+    );
+
+    // A re-conversion keeps the merge: the same export.
+    ok(&["-p", &p.path, "convert"]);
+    assert_eq!(export_files(&p, "export-3", &mut logs2), after);
+
+    let err = json_err(&["-p", &p.path, "match", "merge", &h1003, &h1001]);
+    assert_eq!(err["code"], "bad_input");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("already merged into")
+    );
+    let err = json_err(&[
+        "-p",
+        &p.path,
+        "match",
+        "merge",
+        &h1001,
+        &id("E78"),
+        "--pick",
+        "name",
+    ]);
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("FIELD=RESOURCE_ID")
+    );
+
+    let undone = ok(&["-p", &p.path, "match", "unmerge", "1", "--reviewer", "ben"]);
+    assert_eq!(undone["unmerged_by"], "ben");
+    assert_eq!(
+        export_files(&p, "export-4", &mut logs2),
+        original,
+        "unmerge gives back the very same resources, byte for byte"
+    );
+    let err = json_err(&["-p", &p.path, "match", "unmerge", "1"]);
+    assert!(err["message"].as_str().unwrap().contains("already undone"));
+    let all = ok(&["-p", &p.path, "match", "merges"]);
+    assert_eq!(all.as_array().unwrap().len(), 1);
+
+    let human = cutover(&["-p", &p.path, "match", "merges"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("Merge 1:") && text.contains("undone by ben"),
+        "{text}"
+    );
+
+    // Logs and progress carry ids and counts only.
+    for phi in [
+        "GARCIA",
+        "MARIA",
+        "LUISA",
+        "1980-04-12",
+        "04/12/1980",
+        "123456701",
+        "6175550199",
+    ] {
+        assert!(!logs.contains(phi), "the logs contain legacy value {phi:?}");
+    }
+}

@@ -175,12 +175,24 @@ skipped: number,
 /**
  * Not attempted because the run was cancelled; still pending.
  */
-pending: number, cancelled: boolean, };
+pending: number, cancelled: boolean, 
+/**
+ * Patients merged into another record: never sent (their survivor is).
+ */
+merged_away: number, };
 export type PipelineStatus = { sources: number, 
 /**
  * Rows in the current snapshot of every source.
  */
-imported: number, converted: number, valid: number, invalid: number, pushed: number, rejected: number, target_base_url: string | null, };
+imported: number, converted: number, 
+/**
+ * Converted records merged into another (not validated, exported or pushed).
+ */
+merged_away: number, 
+/**
+ * Valid and invalid count records not merged away.
+ */
+valid: number, invalid: number, pushed: number, rejected: number, target_base_url: string | null, };
 export type DiffRequest = { 
 /**
  * The older snapshot.
@@ -619,7 +631,11 @@ skipped_invalid: number,
 /**
  * Resources not validated yet (exported, and counted here).
  */
-unvalidated: number, };
+unvalidated: number, 
+/**
+ * Patients merged into another record: kept in the project (lineage), not exported.
+ */
+merged_away: number, };
 export type ExportFile = { resource_type: string, file: string, count: number, };
 export type Suggestion = { column: string, 
 /**
@@ -811,10 +827,19 @@ unknown_pairs: Array<number>, };
 export type SurvivorshipRule = "most_recent" | "most_complete" | "source_priority";
 export type FieldPick = { 
 /**
- * A Patient element: `name`, `birthDate`, `gender`, `telecom`, `address`, …
+ * A Patient element: `name`, `birthDate`, `gender`, `telecom`, `address`, … (a choice
+ * type without its type: `deceased`, `multipleBirth`).
  */
-field: string, resource_id: string, };
-export type MergeRequest = { run_id: number | null, 
+field: string, 
+/**
+ * A member of the merge. When it has no value for the field, the survivor has none.
+ */
+resource_id: string, };
+export type MergeRequest = { 
+/**
+ * The matching run the merge came from, if any (kept with the merge).
+ */
+run_id: number | null, 
 /**
  * Every record to fold together, the survivor included.
  */
@@ -835,13 +860,29 @@ source_priority: Array<string>,
  * Fields picked by hand, overriding the rule.
  */
 picks: Array<FieldPick>, reviewer: string, reason: string | null, };
-export type FieldCandidate = { resource_id: string, value: string | null, };
+export type FieldCandidate = { resource_id: string, 
+/**
+ * The value as text; `None` when the record has none.
+ */
+value: string | null, };
 export type SurvivorField = { field: string, label: string, chosen_from: string | null, 
 /**
  * `most_recent`, `most_complete`, `source_priority` or `manual`.
  */
-rule: string, value: string | null, candidates: Array<FieldCandidate>, };
-export type MergePreview = { survivor_id: string, fields: Array<SurvivorField>, 
+rule: string, value: string | null, 
+/**
+ * Every member's value, in member order.
+ */
+candidates: Array<FieldCandidate>, };
+export type MergePreview = { survivor_id: string, 
+/**
+ * The members that would be merged away.
+ */
+merged_ids: Array<string>, fields: Array<SurvivorField>, 
+/**
+ * Identifiers of the merged-away records the survivor would gain (with `use: old`).
+ */
+identifiers_added: number, 
 /**
  * Other resources (appointments, results, …) whose references would move to the
  * survivor.
@@ -851,7 +892,11 @@ redirected: number,
  * The surviving Patient as JSON.
  */
 body: string, };
-export type MergeSummary = { id: number, survivor_id: string, merged_ids: Array<string>, redirected: number, merged_by: string, merged_at: string, reason: string | null, unmerged_by: string | null, unmerged_at: string | null, };
+export type MergeSummary = { id: number, run_id: number | null, survivor_id: string, merged_ids: Array<string>, 
+/**
+ * Resources whose references the merge moved to the survivor.
+ */
+redirected: number, merged_by: string, merged_at: string, reason: string | null, unmerged_by: string | null, unmerged_at: string | null, };
 export type LedgerLine = { source: string, snapshot_seq: number, file_name: string, 
 /**
  * The mapping that reads the rows; empty when no mapping reads the source.

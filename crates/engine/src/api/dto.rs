@@ -352,6 +352,9 @@ pub struct PushSummary {
     #[ts(type = "number")]
     pub pending: i64,
     pub cancelled: bool,
+    /// Patients merged into another record: never sent (their survivor is).
+    #[ts(type = "number")]
+    pub merged_away: i64,
 }
 
 /// Counts per pipeline stage, for the pipeline bar and `cutover status`.
@@ -363,6 +366,10 @@ pub struct PipelineStatus {
     pub imported: i64,
     #[ts(type = "number")]
     pub converted: i64,
+    /// Converted records merged into another (not validated, exported or pushed).
+    #[ts(type = "number")]
+    pub merged_away: i64,
+    /// Valid and invalid count records not merged away.
     #[ts(type = "number")]
     pub valid: i64,
     #[ts(type = "number")]
@@ -720,6 +727,9 @@ pub struct ExportSummary {
     /// Resources not validated yet (exported, and counted here).
     #[ts(type = "number")]
     pub unvalidated: i64,
+    /// Patients merged into another record: kept in the project (lineage), not exported.
+    #[ts(type = "number")]
+    pub merged_away: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
@@ -1227,14 +1237,17 @@ pub enum SurvivorshipRule {
 /// A manual choice: take this field from this record.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct FieldPick {
-    /// A Patient element: `name`, `birthDate`, `gender`, `telecom`, `address`, …
+    /// A Patient element: `name`, `birthDate`, `gender`, `telecom`, `address`, … (a choice
+    /// type without its type: `deceased`, `multipleBirth`).
     pub field: String,
+    /// A member of the merge. When it has no value for the field, the survivor has none.
     pub resource_id: String,
 }
 
 /// Merge records of one person into a survivor.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct MergeRequest {
+    /// The matching run the merge came from, if any (kept with the merge).
     #[ts(type = "number | null")]
     pub run_id: Option<i64>,
     /// Every record to fold together, the survivor included.
@@ -1255,6 +1268,7 @@ pub struct MergeRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct FieldCandidate {
     pub resource_id: String,
+    /// The value as text; `None` when the record has none.
     pub value: Option<String>,
 }
 
@@ -1267,14 +1281,20 @@ pub struct SurvivorField {
     /// `most_recent`, `most_complete`, `source_priority` or `manual`.
     pub rule: String,
     pub value: Option<String>,
+    /// Every member's value, in member order.
     pub candidates: Vec<FieldCandidate>,
 }
 
-/// What a merge would do, before it is done.
+/// What a merge would do, before it is done. A clinical view: it shows values.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct MergePreview {
     pub survivor_id: String,
+    /// The members that would be merged away.
+    pub merged_ids: Vec<String>,
     pub fields: Vec<SurvivorField>,
+    /// Identifiers of the merged-away records the survivor would gain (with `use: old`).
+    #[ts(type = "number")]
+    pub identifiers_added: i64,
     /// Other resources (appointments, results, …) whose references would move to the
     /// survivor.
     #[ts(type = "number")]
@@ -1288,8 +1308,11 @@ pub struct MergePreview {
 pub struct MergeSummary {
     #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number | null")]
+    pub run_id: Option<i64>,
     pub survivor_id: String,
     pub merged_ids: Vec<String>,
+    /// Resources whose references the merge moved to the survivor.
     #[ts(type = "number")]
     pub redirected: i64,
     pub merged_by: String,

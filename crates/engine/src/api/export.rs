@@ -1,7 +1,8 @@
 //! Use case: write converted resources as FHIR NDJSON (the bulk-data format many EHRs
 //! load), one file per resource type, plus `manifest.json` with counts and the mapping
 //! versions they came from. Resources validation found errors in are left out and
-//! counted; resources not yet validated are written and counted.
+//! counted; resources not yet validated are written and counted; Patients merged into
+//! another record are left out (their survivor carries them) and counted.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -22,14 +23,17 @@ pub fn run(
 ) -> Result<ExportSummary> {
     std::fs::create_dir_all(dir).map_err(|e| EngineError::io_at(dir, "creating", e))?;
     let conn = ctx.open()?;
-    let (total, skipped_invalid, unvalidated): (i64, i64, i64) = conn
+    let (total, skipped_invalid, unvalidated, merged_away): (i64, i64, i64, i64) = conn
         .query_row(
-            "SELECT count(*), coalesce(sum(valid = 0), 0), coalesce(sum(valid IS NULL), 0) FROM resource",
+            "SELECT coalesce(sum(merged_into IS NULL), 0),
+                    coalesce(sum(valid = 0 AND merged_into IS NULL), 0),
+                    coalesce(sum(valid IS NULL AND merged_into IS NULL), 0),
+                    coalesce(sum(merged_into IS NOT NULL), 0) FROM resource",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .ctx("counting resources")?;
-    if total == 0 {
+    if total + merged_away == 0 {
         return Err(EngineError::NoSuchRecord {
             what: "converted resource (run `cutover convert` first)".into(),
         });
@@ -42,7 +46,7 @@ pub fn run(
     );
     let mut stmt = conn
         .prepare(
-            "SELECT resource_type, body FROM resource WHERE valid IS NOT 0
+            "SELECT resource_type, body FROM resource WHERE valid IS NOT 0 AND merged_into IS NULL
              ORDER BY resource_type, snapshot_id, row",
         )
         .ctx("reading resources")?;
@@ -89,7 +93,8 @@ pub fn run(
     let mut mappings = conn
         .prepare(
             "SELECT m.name, m.version, m.resource_type, count(r.id) FROM mapping m
-             JOIN resource r ON r.mapping_id = m.id GROUP BY m.id ORDER BY m.name",
+             JOIN resource r ON r.mapping_id = m.id AND r.merged_into IS NULL
+             GROUP BY m.id ORDER BY m.name",
         )
         .ctx("reading mappings")?;
     let mapping_list: Vec<serde_json::Value> = mappings
@@ -112,6 +117,7 @@ pub fn run(
         "output": files.iter().map(|f| json!({ "type": f.resource_type, "url": f.file, "count": f.count })).collect::<Vec<_>>(),
         "skippedInvalid": skipped_invalid,
         "unvalidated": unvalidated,
+        "mergedAway": merged_away,
         "mappings": mapping_list,
     });
     let path = dir.join("manifest.json");
@@ -122,12 +128,13 @@ pub fn run(
     .map_err(|e| EngineError::io_at(&path, "writing", e))?;
     info!(
         files = files.len(),
-        written, skipped_invalid, "export finished"
+        written, skipped_invalid, merged_away, "export finished"
     );
     Ok(ExportSummary {
         dir: dir.display().to_string(),
         files,
         skipped_invalid,
         unvalidated,
+        merged_away,
     })
 }

@@ -11,7 +11,7 @@ use crate::api::dto::{ConvertSummary, MappingSummary, Severity, Stage, StagedRow
 use crate::api::{Cancel, Ctx, ProgressSink, Throttled, sources};
 use crate::error::{EngineError, Result, SqlContext};
 use crate::findings;
-use crate::mapping::convert::{ColumnIndex, RowOutcome, convert_row};
+use crate::mapping::convert::{ColumnIndex, RowOutcome, body_hash, convert_row};
 use crate::mapping::duplicates::{FateKind, Records};
 use crate::mapping::spec::{CompiledMapping, MappingSpec, compile_spec};
 use crate::mapping::transforms::{Env, TransformSpec};
@@ -236,7 +236,7 @@ fn convert_one_row(
         } => {
             // serde_json's own writer, not Display (which goes through fmt).
             let body = serde_json::to_string(&resource).unwrap_or_default();
-            let hash = staging::hex(&xxhash_rust::xxh3::xxh3_128(body.as_bytes()).to_be_bytes());
+            let hash = body_hash(&body);
             Made::Resource {
                 id,
                 identifier_value,
@@ -353,7 +353,9 @@ fn convert_one(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("starting conversion")?;
     // A re-run replaces what earlier versions of this mapping produced. Ids are
-    // deterministic, so push state (keyed by id) still applies to the new resources.
+    // deterministic, so push state (keyed by id) still applies to the new resources, and
+    // active merges are applied again to them below.
+    crate::api::merge::before_reconversion(&tx, &summary.name)?;
     let previous = "SELECT id FROM mapping WHERE name = ?1";
     tx.execute(
         &format!("DELETE FROM finding WHERE mapping_id IN ({previous})"),
@@ -537,6 +539,7 @@ fn convert_one(
     }
     records.map(Records::finish).transpose()?;
     cancel.check("conversion")?;
+    crate::api::merge::after_reconversion(&tx, &summary.name, &now, ctx.clock.now().date_naive())?;
     tx.commit().ctx("committing conversion")?;
     throttle.finish(read);
     info!(

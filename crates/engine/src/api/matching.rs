@@ -1055,6 +1055,31 @@ pub fn clusters(ctx: &Ctx, run_id: i64, offset: i64, limit: i64) -> Result<Clust
     })
 }
 
+/// The members of a run's cluster named by its key (its smallest member id), sorted; `None`
+/// when the run has no such cluster.
+pub(crate) fn cluster_members_with(
+    conn: &Connection,
+    run_id: i64,
+    key: &str,
+) -> Result<Option<Vec<String>>> {
+    run_model(conn, run_id)?;
+    Ok(cluster_graph(conn, run_id)?.into_iter().find_map(|c| {
+        let mut members = c.members;
+        members.sort();
+        (members.first().map(String::as_str) == Some(key)).then_some(members)
+    }))
+}
+
+/// The standing decision on two records, in either order.
+pub(crate) fn standing_between(
+    conn: &Connection,
+    a: &str,
+    b: &str,
+) -> Result<Option<ReviewDecision>> {
+    let (left, right) = ordered(a, b);
+    standing(conn, left, right)
+}
+
 fn metrics_dto(m: PairMetrics) -> PairMetricsDto {
     PairMetricsDto {
         true_positives: m.true_positives as i64,

@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod mapping;
 pub mod matching;
+pub mod merge;
 pub mod profile;
 pub mod project;
 pub mod push;

@@ -1,6 +1,8 @@
 //! Use case: push valid converted resources to the target FHIR server, in dependency
 //! order, recording each result so a re-run (or a resumed run) sends only what is not yet
-//! accepted with the same content.
+//! accepted with the same content. Patients merged into another record are never sent;
+//! a merge changes the bodies (and hashes) of the survivor and of the resources that now
+//! point to it, so they are sent again.
 
 use rusqlite::Connection;
 use tracing::{info, warn};
@@ -50,7 +52,8 @@ pub fn run(
     let to_send: i64 = conn
         .query_row(
             "SELECT count(*) FROM resource r LEFT JOIN push_state p ON p.resource_id = r.id AND p.target = ?1
-             WHERE r.valid = 1 AND NOT (p.status IS 'accepted' AND p.body_hash = r.body_hash)",
+             WHERE r.valid = 1 AND r.merged_into IS NULL
+               AND NOT (p.status IS 'accepted' AND p.body_hash = r.body_hash)",
             [&base_url],
             |r| r.get(0),
         )
@@ -58,11 +61,19 @@ pub fn run(
     let skipped: i64 = conn
         .query_row(
             "SELECT count(*) FROM resource r JOIN push_state p ON p.resource_id = r.id AND p.target = ?1
-             WHERE r.valid = 1 AND p.status = 'accepted' AND p.body_hash = r.body_hash",
+             WHERE r.valid = 1 AND r.merged_into IS NULL
+               AND p.status = 'accepted' AND p.body_hash = r.body_hash",
             [&base_url],
             |r| r.get(0),
         )
         .ctx("counting resources already pushed")?;
+    let merged_away: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM resource WHERE merged_into IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .ctx("counting merged records")?;
     let mut summary = PushSummary {
         base_url: base_url.clone(),
         dry_run: req.dry_run,
@@ -73,6 +84,7 @@ pub fn run(
         skipped,
         pending: to_send,
         cancelled: false,
+        merged_away,
     };
     if req.dry_run {
         summary.attempted = to_send;
@@ -147,7 +159,7 @@ fn next_batch(
             "SELECT r.rowid, r.id, r.identifier_system, r.identifier_value, r.body, r.body_hash,
                     coalesce(p.attempts, 0), (p.status IS 'accepted' AND p.body_hash = r.body_hash)
              FROM resource r LEFT JOIN push_state p ON p.resource_id = r.id AND p.target = ?1
-             WHERE r.resource_type = ?2 AND r.valid = 1 AND r.rowid > ?3
+             WHERE r.resource_type = ?2 AND r.valid = 1 AND r.merged_into IS NULL AND r.rowid > ?3
              ORDER BY r.rowid LIMIT ?4",
         )
         .ctx("reading resources to push")?;

@@ -24,8 +24,18 @@ pub fn pipeline(ctx: &Ctx) -> Result<PipelineStatus> {
             &[],
         )?,
         converted: count("SELECT count(*) FROM resource", &[])?,
-        valid: count("SELECT count(*) FROM resource WHERE valid = 1", &[])?,
-        invalid: count("SELECT count(*) FROM resource WHERE valid = 0", &[])?,
+        merged_away: count(
+            "SELECT count(*) FROM resource WHERE merged_into IS NOT NULL",
+            &[],
+        )?,
+        valid: count(
+            "SELECT count(*) FROM resource WHERE valid = 1 AND merged_into IS NULL",
+            &[],
+        )?,
+        invalid: count(
+            "SELECT count(*) FROM resource WHERE valid = 0 AND merged_into IS NULL",
+            &[],
+        )?,
         pushed: count(
             "SELECT count(*) FROM resource r JOIN push_state p ON p.resource_id = r.id
              WHERE p.target = ?1 AND p.status = 'accepted' AND p.body_hash = r.body_hash",

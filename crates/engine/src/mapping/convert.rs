@@ -49,6 +49,13 @@ pub fn resource_uuid(namespace: &Uuid, resource_type: &str, system: &str, value:
     )
 }
 
+/// A resource body's hash (xxh3-128 of its JSON text, as hex). Push re-sends a resource
+/// whose hash differs from the one the target accepted, so whatever rewrites a body (a
+/// merge, an unmerge) stores this hash with it.
+pub fn body_hash(body: &str) -> String {
+    crate::store::staging::hex(&xxhash_rust::xxh3::xxh3_128(body.as_bytes()).to_be_bytes())
+}
+
 /// Column positions of the mapping's columns in a snapshot.
 pub struct ColumnIndex {
     identifier: Vec<usize>,

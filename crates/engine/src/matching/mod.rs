@@ -1,7 +1,8 @@
 //! Probabilistic patient matching (Fellegi–Sunter): normalised records ([`record`]),
 //! blocking into candidate pairs ([`blocking`]), per-field comparison levels ([`compare`]),
 //! a model fitted without labels and explainable scores ([`model`]), clusters of linked
-//! records ([`cluster`]) and pair metrics for measuring it ([`evaluate`]).
+//! records ([`cluster`]), pair metrics for measuring it ([`evaluate`]) and, for a merge,
+//! which value of each field survives ([`survivorship`]).
 //!
 //! Pure functions over records in memory: no store, no I/O, no logging of values.
 
@@ -12,3 +13,4 @@ pub mod evaluate;
 pub mod model;
 pub mod patient;
 pub mod record;
+pub mod survivorship;
