@@ -205,7 +205,7 @@ fn compare_name(a: Option<&str>, b: Option<&str>, nicknames: bool) -> NameLevel 
 }
 
 /// Groups of given names that are one name: formal name first, then its short forms.
-const NICKNAMES: &[&[&str]] = &[
+pub(crate) const NICKNAMES: &[&[&str]] = &[
     &["robert", "bob", "bobby", "rob", "robbie", "bert"],
     &["william", "bill", "billy", "will", "willie", "liam"],
     &["margaret", "peggy", "maggie", "meg", "marge", "greta"],

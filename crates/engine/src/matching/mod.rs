@@ -11,3 +11,5 @@ pub mod compare;
 pub mod evaluate;
 pub mod model;
 pub mod record;
+#[doc(hidden)]
+pub mod synthetic;
