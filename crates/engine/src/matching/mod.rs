@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod compare;
 pub mod evaluate;
 pub mod model;
+pub mod parallel;
 pub mod record;
 #[doc(hidden)]
 pub mod synthetic;
