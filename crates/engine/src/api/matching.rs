@@ -270,10 +270,14 @@ pub fn run(
     tick.finish(n);
     cancel.check("matching run")?;
 
-    let candidates = candidate_pairs(
+    // Per-record features (name sounds, nickname groups, day numbers) once, on all cores.
+    let features = crate::matching::compare::features(&population.records);
+    let candidates = crate::matching::blocking::candidate_pairs_with(
         &population.records,
+        &features,
         &rules,
         config.max_pairs_per_rule.max(0) as u64,
+        crate::matching::blocking::OverBroad::Refuse,
     )
     .map_err(|e| match e {
         BlockingError::TooManyPairs { rule, pairs, max } => EngineError::bad_input(
@@ -285,8 +289,9 @@ pub fn run(
         ),
     })?;
     cancel.check("matching run")?;
-    let model = MatchModel::fit(
+    let model = MatchModel::fit_with(
         &population.records,
+        &features,
         &candidates.pairs,
         &FitConfig::default(),
     );
@@ -295,7 +300,12 @@ pub fn run(
         link: config.link_threshold,
         review: config.review_threshold,
     };
-    let scored = model.score_pairs(&population.records, &candidates.pairs, &thresholds);
+    let scored = model.score_pairs_with(
+        &population.records,
+        &features,
+        &candidates.pairs,
+        &thresholds,
+    );
     cancel.check("matching run")?;
 
     let count = |d: Decision| scored.iter().filter(|p| p.decision == d).count() as i64;

@@ -133,7 +133,7 @@ impl TextLevel {
 }
 
 /// A level index per field, in [`Field::ALL`] order; `None` when either side is missing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Comparison {
     pub levels: [Option<u8>; 9],
 }
@@ -146,9 +146,116 @@ impl Comparison {
 
 /// Compares two records field by field.
 pub fn compare(a: &PersonRecord, b: &PersonRecord) -> Comparison {
+    compare_with(a, &Features::of(a), b, &Features::of(b))
+}
+
+/// What comparing a record needs beyond its fields: worked out once per record (the
+/// sounds of its names, its nickname groups, its birth date as a day number) rather than
+/// once per pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Features {
+    pub given_sound: Sound,
+    pub family_sound: Sound,
+    /// Bit `i` set when the given name is in nickname group `i`.
+    pub given_nicknames: u64,
+    /// Days since 1 January of year 1, when the birth date is a real calendar day.
+    pub birth_day: Option<i32>,
+}
+
+/// The Double Metaphone codes of a name (at most four ASCII letters each), packed in a
+/// `u32` each; 0 is the empty code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Sound {
+    pub primary: u32,
+    pub alternate: u32,
+}
+
+impl Sound {
+    pub fn of(name: &str) -> Sound {
+        let (primary, alternate) = phonetic_codes(name);
+        Sound {
+            primary: pack_code(&primary),
+            alternate: pack_code(&alternate),
+        }
+    }
+
+    /// [`sound_alike`] over packed codes.
+    pub fn alike(self, other: Sound) -> bool {
+        let (ap, aa, bp, ba) = (self.primary, self.alternate, other.primary, other.alternate);
+        ap != 0 && (ap == bp || ap == ba || aa == bp || (aa != 0 && aa == ba))
+    }
+}
+
+/// A code of up to four bytes as a number; longer codes (never made with the default
+/// maximum length) keep their first four.
+fn pack_code(code: &str) -> u32 {
+    code.bytes()
+        .take(4)
+        .enumerate()
+        .fold(0, |acc, (i, b)| acc | u32::from(b) << (8 * i))
+}
+
+impl Features {
+    pub fn of(r: &PersonRecord) -> Features {
+        Features {
+            given_sound: r.given.as_deref().map(Sound::of).unwrap_or_default(),
+            family_sound: r.family.as_deref().map(Sound::of).unwrap_or_default(),
+            given_nicknames: r.given.as_deref().map_or(0, nickname_groups),
+            birth_day: r.birth_date.and_then(day_number),
+        }
+    }
+}
+
+/// Every record's [`Features`], working on all cores; a name's sound is worked out once
+/// per distinct name.
+pub fn features(records: &[PersonRecord]) -> Vec<Features> {
+    use std::collections::HashMap;
+    let mut out = vec![Features::default(); records.len()];
+    super::parallel::for_each_chunk_mut(&mut out, 8_192, HashMap::new, |sounds, start, chunk| {
+        let sounds: &mut HashMap<String, Sound> = sounds;
+        let mut sound = |name: Option<&str>| match name {
+            Some(n) => match sounds.get(n) {
+                Some(s) => *s,
+                None => *sounds.entry(n.to_owned()).or_insert(Sound::of(n)),
+            },
+            None => Sound::default(),
+        };
+        for (f, r) in chunk.iter_mut().zip(&records[start..]) {
+            *f = Features {
+                given_sound: sound(r.given.as_deref()),
+                family_sound: sound(r.family.as_deref()),
+                given_nicknames: r.given.as_deref().map_or(0, nickname_groups),
+                birth_day: r.birth_date.and_then(day_number),
+            };
+        }
+    });
+    out
+}
+
+/// [`compare`] with each record's [`Features`] worked out beforehand.
+pub fn compare_with(
+    a: &PersonRecord,
+    fa: &Features,
+    b: &PersonRecord,
+    fb: &Features,
+) -> Comparison {
     let name = |l: NameLevel| index(l as u8, l == NameLevel::Missing);
     let text = |l: TextLevel| index(l as u8, l == TextLevel::Missing);
-    let date = compare_birth_dates(a.birth_date, b.birth_date);
+    let given = name_level(
+        a.given.as_deref(),
+        b.given.as_deref(),
+        Some((fa.given_nicknames, fb.given_nicknames)),
+        fa.given_sound,
+        fb.given_sound,
+    );
+    let family = name_level(
+        a.family.as_deref(),
+        b.family.as_deref(),
+        None,
+        fa.family_sound,
+        fb.family_sound,
+    );
+    let date = date_level(a.birth_date, fa.birth_day, b.birth_date, fb.birth_day);
     let ssn = compare_ssn(a.ssn.as_deref(), b.ssn.as_deref());
     let sex = match (a.sex, b.sex) {
         (Some(x), Some(y)) => Some(u8::from(x != y)),
@@ -156,8 +263,8 @@ pub fn compare(a: &PersonRecord, b: &PersonRecord) -> Comparison {
     };
     Comparison {
         levels: [
-            name(compare_given(a.given.as_deref(), b.given.as_deref())),
-            name(compare_family(a.family.as_deref(), b.family.as_deref())),
+            name(given),
+            name(family),
             index(date as u8, date == DateLevel::Missing),
             sex,
             index(ssn as u8, ssn == SsnLevel::Missing),
@@ -166,6 +273,34 @@ pub fn compare(a: &PersonRecord, b: &PersonRecord) -> Comparison {
             text(compare_text(a.address.as_deref(), b.address.as_deref())),
             text(compare_text(a.city.as_deref(), b.city.as_deref())),
         ],
+    }
+}
+
+/// [`compare_name`] with the sounds and nickname groups known.
+fn name_level(
+    a: Option<&str>,
+    b: Option<&str>,
+    nicknames: Option<(u64, u64)>,
+    sa: Sound,
+    sb: Sound,
+) -> NameLevel {
+    let (Some(a), Some(b)) = (a, b) else {
+        return NameLevel::Missing;
+    };
+    if a == b {
+        return NameLevel::Exact;
+    }
+    let jw = jaro_winkler(a, b);
+    if jw >= 0.92 {
+        NameLevel::JaroWinkler92
+    } else if jw >= 0.85 {
+        NameLevel::JaroWinkler85
+    } else if nicknames.is_some_and(|(x, y)| x & y != 0) {
+        NameLevel::Nickname
+    } else if sa.alike(sb) {
+        NameLevel::Phonetic
+    } else {
+        NameLevel::Different
     }
 }
 
@@ -190,7 +325,7 @@ fn compare_name(a: Option<&str>, b: Option<&str>, nicknames: bool) -> NameLevel 
     if a == b {
         return NameLevel::Exact;
     }
-    let jw = strsim::jaro_winkler(a, b);
+    let jw = jaro_winkler(a, b);
     if jw >= 0.92 {
         NameLevel::JaroWinkler92
     } else if jw >= 0.85 {
@@ -205,7 +340,7 @@ fn compare_name(a: Option<&str>, b: Option<&str>, nicknames: bool) -> NameLevel 
 }
 
 /// Groups of given names that are one name: formal name first, then its short forms.
-const NICKNAMES: &[&[&str]] = &[
+pub(crate) const NICKNAMES: &[&[&str]] = &[
     &["robert", "bob", "bobby", "rob", "robbie", "bert"],
     &["william", "bill", "billy", "will", "willie", "liam"],
     &["margaret", "peggy", "maggie", "meg", "marge", "greta"],
@@ -262,12 +397,67 @@ pub fn are_nicknames(a: &str, b: &str) -> bool {
         .any(|group| group.contains(&a) && group.contains(&b))
 }
 
+/// The nickname groups a name is in, as bits (group `i` is bit `i`).
+fn nickname_groups(name: &str) -> u64 {
+    static GROUPS: LazyLock<std::collections::HashMap<&'static str, u64>> = LazyLock::new(|| {
+        let mut map = std::collections::HashMap::new();
+        for (i, group) in NICKNAMES.iter().enumerate() {
+            for &n in *group {
+                *map.entry(n).or_insert(0) |= 1u64 << i;
+            }
+        }
+        map
+    });
+    GROUPS.get(name).copied().unwrap_or(0)
+}
+
 static METAPHONE: LazyLock<DoubleMetaphone> = LazyLock::new(DoubleMetaphone::default);
 
-/// The Double Metaphone primary and alternate codes of a name.
+/// The Double Metaphone primary and alternate codes of a name. Accented Latin letters are
+/// read as their base letters and other non-ASCII characters are dropped first: the
+/// encoder slices its input by bytes and would panic on them (`"muñoz"` sounds as
+/// `"munoz"`).
 pub fn phonetic_codes(name: &str) -> (String, String) {
-    let r = METAPHONE.double_metaphone(name);
+    let r = if name.is_ascii() {
+        METAPHONE.double_metaphone(name)
+    } else {
+        METAPHONE.double_metaphone(&fold_to_ascii(name))
+    };
     (r.primary(), r.alternate())
+}
+
+/// Latin letters with diacritics as their base letters; other non-ASCII characters dropped.
+fn fold_to_ascii(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let base = match c {
+            'à'..='å' | 'ā' | 'ă' | 'ą' | 'À'..='Å' => "a",
+            'æ' | 'Æ' => "ae",
+            'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => "c",
+            'ď' | 'đ' | 'ð' => "d",
+            'è'..='ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È'..='Ë' => "e",
+            'ì'..='ï' | 'ī' | 'į' | 'ı' | 'Ì'..='Ï' => "i",
+            'ł' | 'ľ' | 'ĺ' | 'Ł' => "l",
+            'ñ' | 'ń' | 'ň' | 'Ñ' => "n",
+            'ò'..='ö' | 'ø' | 'ō' | 'ő' | 'Ò'..='Ö' | 'Ø' => "o",
+            'œ' | 'Œ' => "oe",
+            'ř' | 'ŕ' => "r",
+            'ś' | 'š' | 'ş' | 'Š' | 'Ś' => "s",
+            'ß' => "ss",
+            'ť' | 'ţ' => "t",
+            'þ' => "th",
+            'ù'..='ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù'..='Ü' => "u",
+            'ý' | 'ÿ' | 'Ý' => "y",
+            'ź' | 'ż' | 'ž' | 'Ž' => "z",
+            _ => "",
+        };
+        out.push_str(base);
+    }
+    out
 }
 
 /// True when any Double Metaphone code of one name equals one of the other's.
@@ -286,7 +476,26 @@ pub fn compare_birth_dates(a: Option<(u16, u8, u8)>, b: Option<(u16, u8, u8)>) -
         DateLevel::Exact
     } else if a.0 == b.0 && a.1 == b.2 && a.2 == b.1 {
         DateLevel::DayMonthTransposed
-    } else if days_apart(a, b) == Some(1) {
+    } else {
+        date_level(Some(a), day_number(a), Some(b), day_number(b))
+    }
+}
+
+/// [`compare_birth_dates`] with the dates' day numbers known.
+fn date_level(
+    a: Option<(u16, u8, u8)>,
+    day_a: Option<i32>,
+    b: Option<(u16, u8, u8)>,
+    day_b: Option<i32>,
+) -> DateLevel {
+    let (Some(a), Some(b)) = (a, b) else {
+        return DateLevel::Missing;
+    };
+    if a == b {
+        DateLevel::Exact
+    } else if a.0 == b.0 && a.1 == b.2 && a.2 == b.1 {
+        DateLevel::DayMonthTransposed
+    } else if matches!((day_a, day_b), (Some(x), Some(y)) if x.abs_diff(y) == 1) {
         DateLevel::OffByOneDay
     } else if a.0 == b.0 {
         DateLevel::SameYear
@@ -295,11 +504,11 @@ pub fn compare_birth_dates(a: Option<(u16, u8, u8)>, b: Option<(u16, u8, u8)>) -
     }
 }
 
-fn days_apart(a: (u16, u8, u8), b: (u16, u8, u8)) -> Option<i64> {
-    let day = |(y, m, d): (u16, u8, u8)| {
-        chrono::NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
-    };
-    Some((day(a)? - day(b)?).num_days().abs())
+/// Days since 1 January of year 1; `None` when the date is not a calendar day (30 February).
+pub fn day_number((y, m, d): (u16, u8, u8)) -> Option<i32> {
+    use chrono::Datelike;
+    chrono::NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
+        .map(|date| date.num_days_from_ce())
 }
 
 /// SSNs: exact, one edit (including a swap of adjacent digits) apart, different.
@@ -309,7 +518,7 @@ pub fn compare_ssn(a: Option<&str>, b: Option<&str>) -> SsnLevel {
     };
     if a == b {
         SsnLevel::Exact
-    } else if strsim::damerau_levenshtein(a, b) <= 1 {
+    } else if within_one_edit(a, b) {
         SsnLevel::OneOff
     } else {
         SsnLevel::Different
@@ -323,7 +532,7 @@ pub fn compare_code(a: Option<&str>, b: Option<&str>) -> TextLevel {
     };
     if a == b {
         TextLevel::Exact
-    } else if strsim::damerau_levenshtein(a, b) <= 1 {
+    } else if within_one_edit(a, b) {
         TextLevel::Similar
     } else {
         TextLevel::Different
@@ -339,18 +548,280 @@ pub fn compare_text(a: Option<&str>, b: Option<&str>) -> TextLevel {
     if a == b {
         return TextLevel::Exact;
     }
-    let squash = |s: &str| s.replace(' ', "");
-    let (a, b) = (squash(a), squash(b));
-    if a == b || strsim::jaro_winkler(&a, &b) >= 0.88 {
+    let similar = match (squash_ascii(a), squash_ascii(b)) {
+        (Some((x, xn)), Some((y, yn))) => {
+            let (x, y) = (&x[..xn], &y[..yn]);
+            x == y || jaro_winkler_slices(x, y) >= 0.88
+        }
+        _ => {
+            let squash = |s: &str| s.replace(' ', "");
+            let (a, b) = (squash(a), squash(b));
+            a == b || strsim::jaro_winkler(&a, &b) >= 0.88
+        }
+    };
+    if similar {
         TextLevel::Similar
     } else {
         TextLevel::Different
     }
 }
 
+/// The longest string the allocation-free similarity functions take; longer ones go to
+/// `strsim`.
+const SHORT: usize = 64;
+
+/// An ASCII string without its spaces, on the stack.
+fn squash_ascii(s: &str) -> Option<([u8; SHORT], usize)> {
+    if !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; SHORT];
+    let mut n = 0;
+    for &b in s.as_bytes() {
+        if b != b' ' {
+            *out.get_mut(n)? = b;
+            n += 1;
+        }
+    }
+    Some((out, n))
+}
+
+/// Jaro–Winkler similarity, exactly as `strsim::jaro_winkler` computes it, without
+/// allocating for short ASCII strings.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if a.is_ascii() && b.is_ascii() && a.len() <= SHORT && b.len() <= SHORT {
+        jaro_winkler_slices(a.as_bytes(), b.as_bytes())
+    } else {
+        strsim::jaro_winkler(a, b)
+    }
+}
+
+/// `strsim`'s Jaro–Winkler over slices of at most [`SHORT`] elements.
+fn jaro_winkler_slices(a: &[u8], b: &[u8]) -> f64 {
+    let sim = jaro_slices(a, b);
+    if sim > 0.7 {
+        let prefix = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
+        sim + 0.1 * prefix as f64 * (1.0 - sim)
+    } else {
+        sim
+    }
+}
+
+fn jaro_slices(a: &[u8], b: &[u8]) -> f64 {
+    let (a_len, b_len) = (a.len(), b.len());
+    if a_len == 0 && b_len == 0 {
+        return 1.0;
+    } else if a_len == 0 || b_len == 0 {
+        return 0.0;
+    }
+    let range = (a_len.max(b_len) / 2).saturating_sub(1);
+    let mut a_flags = [false; SHORT];
+    let mut b_flags = [false; SHORT];
+    let mut matches = 0usize;
+    for (i, x) in a.iter().enumerate() {
+        let lo = i.saturating_sub(range);
+        let hi = b_len.min(i + range + 1);
+        for j in lo..hi {
+            if !b_flags[j] && b[j] == *x {
+                a_flags[i] = true;
+                b_flags[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut j = 0;
+    for (i, x) in a.iter().enumerate() {
+        if a_flags[i] {
+            while !b_flags[j] {
+                j += 1;
+            }
+            if *x != b[j] {
+                transpositions += 1;
+            }
+            j += 1;
+        }
+    }
+    transpositions /= 2;
+    ((matches as f64 / a_len as f64)
+        + (matches as f64 / b_len as f64)
+        + ((matches - transpositions) as f64 / matches as f64))
+        / 3.0
+}
+
+/// Damerau–Levenshtein distance at most one: equal, or one character changed, added,
+/// dropped, or two adjacent characters swapped.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    if !a.is_ascii() || !b.is_ascii() {
+        return strsim::damerau_levenshtein(a, b) <= 1;
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let head = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if head == short.len() {
+        return true;
+    }
+    if short.len() == long.len() {
+        if short[head + 1..] == long[head + 1..] {
+            return true;
+        }
+        head + 1 < short.len()
+            && short[head] == long[head + 1]
+            && short[head + 1] == long[head]
+            && short[head + 2..] == long[head + 2..]
+    } else {
+        short[head..] == long[head + 1..]
+    }
+}
+
+/// Damerau–Levenshtein distance (adjacent swaps allowed, unrestricted), exactly as
+/// `strsim::damerau_levenshtein`, without allocating for short ASCII strings.
+pub fn damerau_levenshtein(a: &str, b: &str) -> usize {
+    const N: usize = 24;
+    if !a.is_ascii() || !b.is_ascii() || a.len() >= N || b.len() >= N {
+        return strsim::damerau_levenshtein(a, b);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (a_len, b_len) = (a.len(), b.len());
+    if a_len == 0 {
+        return b_len;
+    }
+    if b_len == 0 {
+        return a_len;
+    }
+    let width = N + 1;
+    let mut d = [0u8; (N + 1) * (N + 1)];
+    let max = (a_len + b_len) as u8;
+    d[0] = max;
+    for i in 0..=a_len {
+        d[(i + 1) * width] = max;
+        d[(i + 1) * width + 1] = i as u8;
+    }
+    for j in 0..=b_len {
+        d[j + 1] = max;
+        d[width + j + 1] = j as u8;
+    }
+    let mut last_row = [0u8; 256];
+    for i in 1..=a_len {
+        let mut last_col = 0usize;
+        for j in 1..=b_len {
+            let k = usize::from(last_row[usize::from(b[j - 1])]);
+            let l = last_col;
+            let same = a[i - 1] == b[j - 1];
+            if same {
+                last_col = j;
+            }
+            let substitution = d[i * width + j] + u8::from(!same);
+            let insertion = d[i * width + j + 1] + 1;
+            let deletion = d[(i + 1) * width + j] + 1;
+            let transposition = d[k * width + l] as usize + (i - k - 1) + 1 + (j - l - 1);
+            d[(i + 1) * width + j + 1] = substitution
+                .min(insertion)
+                .min(deletion)
+                .min(transposition.min(255) as u8);
+        }
+        last_row[usize::from(a[i - 1])] = i as u8;
+    }
+    usize::from(d[(a_len + 1) * width + b_len + 1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names, codes and streets from the synthetic population, corrupted as duplicates are.
+    fn sample_strings() -> Vec<String> {
+        let people = crate::matching::synthetic::people(
+            crate::matching::synthetic::PeopleConfig::new(3_000),
+        );
+        let mut out = Vec::new();
+        for p in people {
+            let r = PersonRecord::from_raw(&p.raw());
+            out.extend(
+                [r.given, r.family, r.ssn, r.phone, r.address]
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        out.extend(
+            [
+                "", "a", "ab", "ba", "abc", "ca", "zoë", "zoe", "niño", "nino",
+            ]
+            .map(String::from),
+        );
+        out
+    }
+
+    #[test]
+    fn fast_string_measures_equal_strsim() {
+        let strings = sample_strings();
+        let mut rng = crate::matching::model::SplitMix64::new(1);
+        for _ in 0..200_000 {
+            let a = &strings[rng.below(strings.len() as u64) as usize];
+            // Half the time a near neighbour: the same kind of field, often similar.
+            let b = if rng.below(2) == 0 {
+                &strings[rng.below(strings.len() as u64) as usize]
+            } else {
+                let i = rng.below(strings.len() as u64) as usize;
+                &strings[i - i % 5]
+            };
+            assert_eq!(
+                jaro_winkler(a, b).to_bits(),
+                strsim::jaro_winkler(a, b).to_bits(),
+                "jaro-winkler {a:?} {b:?}"
+            );
+            let dl = strsim::damerau_levenshtein(a, b);
+            assert_eq!(damerau_levenshtein(a, b), dl, "damerau {a:?} {b:?}");
+            assert_eq!(within_one_edit(a, b), dl <= 1, "one edit {a:?} {b:?}");
+            assert_eq!(
+                Sound::of(a).alike(Sound::of(b)),
+                sound_alike(a, b),
+                "sound {a:?} {b:?}"
+            );
+        }
+        for (a, b) in [
+            ("ca", "abc"),
+            ("abcdef", "badcfe"),
+            ("1234", "2143"),
+            ("", "12"),
+        ] {
+            assert_eq!(damerau_levenshtein(a, b), strsim::damerau_levenshtein(a, b));
+            assert_eq!(
+                within_one_edit(a, b),
+                strsim::damerau_levenshtein(a, b) <= 1
+            );
+        }
+    }
+
+    #[test]
+    fn precomputed_features_compare_alike() {
+        let records: Vec<PersonRecord> = crate::matching::synthetic::people(
+            crate::matching::synthetic::PeopleConfig::new(2_000),
+        )
+        .map(|p| PersonRecord::from_raw(&p.raw()))
+        .collect();
+        let all = features(&records);
+        for (r, f) in records.iter().zip(&all) {
+            assert_eq!(*f, Features::of(r));
+        }
+        assert_eq!(
+            compare_given(Some("robert"), Some("bob")),
+            name_level(
+                Some("robert"),
+                Some("bob"),
+                Some((nickname_groups("robert"), nickname_groups("bob"))),
+                Sound::of("robert"),
+                Sound::of("bob")
+            )
+        );
+    }
 
     #[test]
     fn given_names() {
@@ -374,6 +845,19 @@ mod tests {
         ] {
             assert_eq!(compare_given(a, b), expected, "{a:?} vs {b:?}");
         }
+    }
+
+    #[test]
+    fn accented_names_have_sounds() {
+        assert_eq!(phonetic_codes("muñoz"), phonetic_codes("munoz"));
+        assert_eq!(phonetic_codes("zoë"), phonetic_codes("zoe"));
+        assert_eq!(
+            compare_family(Some("muñoz"), Some("nuñez")),
+            NameLevel::Different,
+            "compared without a panic"
+        );
+        assert!(sound_alike("josé", "jose"));
+        assert_eq!(phonetic_codes("李").0, "", "nothing to sound out, no panic");
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub mod cluster;
 pub mod compare;
 pub mod evaluate;
 pub mod model;
+pub mod parallel;
 pub mod patient;
 pub mod record;
 pub mod survivorship;
+#[doc(hidden)]
+pub mod synthetic;

@@ -4,7 +4,13 @@
 //! A pair's match weight is the prior log-odds plus Σ log2(m/u) over its present fields, so
 //! every score can be explained field by field. Never-merge rules override the weight.
 
-use super::compare::{Comparison, Field, NameLevel, SsnLevel, compare};
+use std::collections::HashMap;
+
+use super::compare::{
+    Comparison, Features, Field, NameLevel, SsnLevel, compare, compare_with, damerau_levenshtein,
+    features,
+};
+use super::parallel;
 use super::record::PersonRecord;
 
 /// A tiny seeded generator (SplitMix64): sampling is reproducible run to run.
@@ -107,6 +113,14 @@ pub enum NeverMerge {
     DifferentSuffix,
 }
 
+impl NeverMerge {
+    pub const ALL: [NeverMerge; 3] = [
+        NeverMerge::DifferentSsn,
+        NeverMerge::LikelyTwins,
+        NeverMerge::DifferentSuffix,
+    ];
+}
+
 /// What to do with a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Decision {
@@ -168,33 +182,92 @@ fn zeros() -> Vec<Vec<f64>> {
 /// u-probabilities from `sample` random pairs of distinct records (with add-one smoothing, so
 /// a level never seen among non-matches still has a small u).
 pub fn estimate_u(records: &[PersonRecord], sample: usize, rng: &mut SplitMix64) -> Vec<Vec<f64>> {
-    estimate_u_with_sample(records, sample, rng).0
+    let pairs = random_pairs(records.len(), sample, rng);
+    u_from(&count_patterns(records, &features(records), &pairs))
 }
 
-fn estimate_u_with_sample(
-    records: &[PersonRecord],
-    sample: usize,
-    rng: &mut SplitMix64,
-) -> (Vec<Vec<f64>>, Vec<Comparison>) {
-    let mut counts: Vec<Vec<f64>> = Field::ALL
-        .iter()
-        .map(|&f| vec![1.0; level_count(f)])
-        .collect();
-    let n = records.len() as u64;
-    let mut drawn = Vec::with_capacity(sample);
-    if n >= 2 {
-        for _ in 0..sample {
+/// `sample` random pairs of distinct records (none when there are fewer than two).
+fn random_pairs(records: usize, sample: usize, rng: &mut SplitMix64) -> Vec<(u32, u32)> {
+    let n = records as u64;
+    if n < 2 {
+        return Vec::new();
+    }
+    (0..sample)
+        .map(|_| {
             let a = rng.below(n);
             let mut b = rng.below(n - 1);
             if b >= a {
                 b += 1;
             }
-            let c = compare(&records[a as usize], &records[b as usize]);
-            add_counts(&mut counts, &c, 1.0);
-            drawn.push(c);
+            (a as u32, b as u32)
+        })
+        .collect()
+}
+
+/// u from the comparisons of random pairs, with add-one smoothing.
+fn u_from(random: &[(Comparison, f64)]) -> Vec<Vec<f64>> {
+    let mut counts: Vec<Vec<f64>> = Field::ALL
+        .iter()
+        .map(|&f| vec![1.0; level_count(f)])
+        .collect();
+    for (c, n) in random {
+        add_counts(&mut counts, c, *n);
+    }
+    normalise(counts)
+}
+
+/// The distinct comparison vectors of `pairs`, each with how many pairs have it, sorted by
+/// vector: EM and λ then sum over a few thousand patterns instead of millions of pairs, in
+/// an order that does not depend on hashing or threads. Compared on all cores.
+pub fn count_patterns(
+    records: &[PersonRecord],
+    features: &[Features],
+    pairs: &[(u32, u32)],
+) -> Vec<(Comparison, f64)> {
+    let parts = parallel::map_ranges(pairs.len(), 1 << 16, |range| {
+        let mut counts: HashMap<Comparison, u64> = HashMap::new();
+        for &(a, b) in &pairs[range] {
+            let (a, b) = (a as usize, b as usize);
+            *counts
+                .entry(compare_with(
+                    &records[a],
+                    &features[a],
+                    &records[b],
+                    &features[b],
+                ))
+                .or_default() += 1;
+        }
+        counts
+    });
+    let mut all: HashMap<Comparison, u64> = HashMap::new();
+    for part in parts {
+        for (c, n) in part {
+            *all.entry(c).or_default() += n;
         }
     }
-    (normalise(counts), drawn)
+    let mut patterns: Vec<(Comparison, f64)> =
+        all.into_iter().map(|(c, n)| (c, n as f64)).collect();
+    patterns.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    patterns
+}
+
+/// Distinct comparisons with their counts, sorted.
+fn patterns_of(comparisons: &[Comparison]) -> Vec<(Comparison, f64)> {
+    let mut sorted = comparisons.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .chunk_by(|x, y| x == y)
+        .map(|run| (run[0], run.len() as f64))
+        .collect()
+}
+
+/// Two sorted pattern lists as one.
+fn merge_patterns(a: &[(Comparison, f64)], b: &[(Comparison, f64)]) -> Vec<(Comparison, f64)> {
+    let mut all: Vec<(Comparison, f64)> = a.iter().chain(b).copied().collect();
+    all.sort_by(|x, y| x.0.cmp(&y.0));
+    all.chunk_by(|x, y| x.0 == y.0)
+        .map(|run| (run[0].0, run.iter().map(|p| p.1).sum()))
+        .collect()
 }
 
 /// Starting m: most matches agree exactly, the rest spread over the other levels.
@@ -217,21 +290,33 @@ impl MatchModel {
     /// random pairs keep the non-match class honest. λ is then re-estimated over the
     /// candidates alone, as the mean posterior, because only candidates are scored.
     pub fn fit(records: &[PersonRecord], candidates: &[(u32, u32)], config: &FitConfig) -> Self {
+        Self::fit_with(records, &features(records), candidates, config)
+    }
+
+    /// [`MatchModel::fit`] with the records' [`features`] worked out beforehand; pairs are
+    /// compared on all cores, and EM runs over the distinct comparison patterns.
+    pub fn fit_with(
+        records: &[PersonRecord],
+        features: &[Features],
+        candidates: &[(u32, u32)],
+        config: &FitConfig,
+    ) -> Self {
         let mut rng = SplitMix64::new(config.seed);
-        let (u, random) = estimate_u_with_sample(records, config.u_sample_pairs, &mut rng);
-        let comparisons: Vec<Comparison> = candidates
-            .iter()
-            .map(|&(a, b)| compare(&records[a as usize], &records[b as usize]))
-            .collect();
-        let mut training = comparisons.clone();
-        training.extend(random);
-        let mut model = Self::fit_comparisons(&training, u, config);
-        if !comparisons.is_empty() {
-            let total: f64 = comparisons
+        let random = count_patterns(
+            records,
+            features,
+            &random_pairs(records.len(), config.u_sample_pairs, &mut rng),
+        );
+        let u = u_from(&random);
+        let candidate = count_patterns(records, features, candidates);
+        let mut model = Self::fit_patterns(&merge_patterns(&candidate, &random), u, config);
+        let pairs: f64 = candidate.iter().map(|p| p.1).sum();
+        if pairs > 0.0 {
+            let total: f64 = candidate
                 .iter()
-                .map(|c| model.probability(model.weight(c)))
+                .map(|(c, n)| n * model.probability(model.weight(c)))
                 .sum();
-            model.lambda = (total / comparisons.len() as f64).clamp(FLOOR, 1.0 - FLOOR);
+            model.lambda = (total / pairs).clamp(FLOOR, 1.0 - FLOOR);
         }
         model
     }
@@ -239,6 +324,15 @@ impl MatchModel {
     /// EM over comparison vectors with u held fixed.
     pub fn fit_comparisons(
         comparisons: &[Comparison],
+        u: Vec<Vec<f64>>,
+        config: &FitConfig,
+    ) -> Self {
+        Self::fit_patterns(&patterns_of(comparisons), u, config)
+    }
+
+    /// EM over distinct comparison vectors, each with its count, with u held fixed.
+    pub fn fit_patterns(
+        patterns: &[(Comparison, f64)],
         u: Vec<Vec<f64>>,
         config: &FitConfig,
     ) -> Self {
@@ -252,14 +346,15 @@ impl MatchModel {
                 .collect(),
             iterations: 0,
         };
-        if comparisons.is_empty() {
+        let pairs: f64 = patterns.iter().map(|p| p.1).sum();
+        if patterns.is_empty() {
             return model;
         }
         for iteration in 1..=config.max_iterations {
             let mut counts = zeros();
             let mut total = 0.0;
-            for c in comparisons {
-                let p = model.probability(model.weight(c));
+            for (c, n) in patterns {
+                let p = model.probability(model.weight(c)) * n;
                 total += p;
                 add_counts(&mut counts, c, p);
             }
@@ -272,14 +367,15 @@ impl MatchModel {
                 .map(|(x, y)| (x - y).abs())
                 .fold(0.0, f64::max);
             model.m = m;
-            model.lambda = (total / comparisons.len() as f64).clamp(FLOOR, 1.0 - FLOOR);
+            model.lambda = (total / pairs).clamp(FLOOR, 1.0 - FLOOR);
             model.iterations = iteration;
             if change < config.tolerance {
                 break;
             }
         }
         tracing::debug!(
-            pairs = comparisons.len(),
+            pairs,
+            patterns = patterns.len(),
             iterations = model.iterations,
             "EM fitted"
         );
@@ -343,24 +439,7 @@ impl MatchModel {
     ) -> ScoredPair {
         let (ra, rb) = (&records[a as usize], &records[b as usize]);
         let c = compare(ra, rb);
-        let weight = self.weight(&c);
-        let never_merge = never_merge(ra, rb, &c, weight, thresholds);
-        let decision = if never_merge.is_some() {
-            Decision::NonLink
-        } else if weight >= thresholds.link {
-            Decision::Link
-        } else if weight >= thresholds.review {
-            Decision::Review
-        } else {
-            Decision::NonLink
-        };
-        ScoredPair {
-            a,
-            b,
-            weight,
-            decision,
-            never_merge,
-        }
+        decide(a, b, ra, rb, &c, self.weight(&c), thresholds)
     }
 
     /// Scores every candidate pair.
@@ -370,10 +449,175 @@ impl MatchModel {
         candidates: &[(u32, u32)],
         thresholds: &Thresholds,
     ) -> Vec<ScoredPair> {
-        candidates
-            .iter()
-            .map(|&(a, b)| self.score(records, a, b, thresholds))
-            .collect()
+        self.score_pairs_with(records, &features(records), candidates, thresholds)
+    }
+
+    /// [`MatchModel::score_pairs`] with the records' [`features`] worked out beforehand, on
+    /// all cores.
+    pub fn score_pairs_with(
+        &self,
+        records: &[PersonRecord],
+        features: &[Features],
+        candidates: &[(u32, u32)],
+        thresholds: &Thresholds,
+    ) -> Vec<ScoredPair> {
+        let table = WeightTable::new(self);
+        let parts = parallel::map_ranges(candidates.len(), 1 << 15, |range| {
+            candidates[range]
+                .iter()
+                .map(|&(a, b)| table.score(records, features, a, b, thresholds))
+                .collect::<Vec<_>>()
+        });
+        let mut out = Vec::with_capacity(candidates.len());
+        for part in parts {
+            out.extend(part);
+        }
+        out
+    }
+
+    /// Scores every candidate pair on all cores, keeping only the links and the pairs for
+    /// review (all [`crate::matching::cluster::clusters`] needs) and counting the rest: a
+    /// million records' candidates need not all be held at once.
+    pub fn score_candidates(
+        &self,
+        records: &[PersonRecord],
+        features: &[Features],
+        candidates: &[(u32, u32)],
+        thresholds: &Thresholds,
+    ) -> ScoreSummary {
+        let table = WeightTable::new(self);
+        let parts = parallel::map_ranges(candidates.len(), 1 << 15, |range| {
+            let mut summary = ScoreSummary::default();
+            for &(a, b) in &candidates[range] {
+                summary.add(table.score(records, features, a, b, thresholds));
+            }
+            summary
+        });
+        let mut all = ScoreSummary::default();
+        for part in parts {
+            all.links += part.links;
+            all.reviews += part.reviews;
+            all.non_links += part.non_links;
+            for (x, y) in all.never_merge.iter_mut().zip(part.never_merge) {
+                x.1 += y.1;
+            }
+            all.kept.extend(part.kept);
+        }
+        all
+    }
+}
+
+/// What [`MatchModel::score_candidates`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreSummary {
+    /// The pairs decided [`Decision::Link`] or [`Decision::Review`], in candidate order.
+    pub kept: Vec<ScoredPair>,
+    pub links: u64,
+    pub reviews: u64,
+    pub non_links: u64,
+    /// Pairs each never-merge rule kept apart.
+    pub never_merge: Vec<(NeverMerge, u64)>,
+}
+
+impl Default for ScoreSummary {
+    fn default() -> Self {
+        ScoreSummary {
+            kept: Vec::new(),
+            links: 0,
+            reviews: 0,
+            non_links: 0,
+            never_merge: NeverMerge::ALL.iter().map(|&r| (r, 0)).collect(),
+        }
+    }
+}
+
+impl ScoreSummary {
+    fn add(&mut self, p: ScoredPair) {
+        if let Some(rule) = p.never_merge
+            && let Some(count) = self.never_merge.iter_mut().find(|c| c.0 == rule)
+        {
+            count.1 += 1;
+        }
+        match p.decision {
+            Decision::Link => self.links += 1,
+            Decision::Review => self.reviews += 1,
+            Decision::NonLink => {
+                self.non_links += 1;
+                return;
+            }
+        }
+        self.kept.push(p);
+    }
+}
+
+/// Every field level's weight worked out once, so scoring a pair adds table entries; the
+/// sum is the one [`MatchModel::weight`] makes, in the same order.
+struct WeightTable {
+    prior: f64,
+    weights: [[f64; 8]; 9],
+}
+
+impl WeightTable {
+    fn new(model: &MatchModel) -> Self {
+        let mut weights = [[0.0; 8]; 9];
+        for (f, &field) in Field::ALL.iter().enumerate() {
+            for l in 0..level_count(field) {
+                weights[f][l] = model.field_weight(field, l as u8);
+            }
+        }
+        WeightTable {
+            prior: model.prior_weight(),
+            weights,
+        }
+    }
+
+    fn score(
+        &self,
+        records: &[PersonRecord],
+        features: &[Features],
+        a: u32,
+        b: u32,
+        thresholds: &Thresholds,
+    ) -> ScoredPair {
+        let (i, j) = (a as usize, b as usize);
+        let (ra, rb) = (&records[i], &records[j]);
+        let c = compare_with(ra, &features[i], rb, &features[j]);
+        let weight = self.prior
+            + c.levels
+                .iter()
+                .zip(&self.weights)
+                .filter_map(|(l, w)| l.map(|l| w[usize::from(l)]))
+                .sum::<f64>();
+        decide(a, b, ra, rb, &c, weight, thresholds)
+    }
+}
+
+/// A pair's decision from its weight and the never-merge rules.
+fn decide(
+    a: u32,
+    b: u32,
+    ra: &PersonRecord,
+    rb: &PersonRecord,
+    c: &Comparison,
+    weight: f64,
+    thresholds: &Thresholds,
+) -> ScoredPair {
+    let never_merge = never_merge(ra, rb, c, weight, thresholds);
+    let decision = if never_merge.is_some() {
+        Decision::NonLink
+    } else if weight >= thresholds.link {
+        Decision::Link
+    } else if weight >= thresholds.review {
+        Decision::Review
+    } else {
+        Decision::NonLink
+    };
+    ScoredPair {
+        a,
+        b,
+        weight,
+        decision,
+        never_merge,
     }
 }
 
@@ -399,7 +643,7 @@ pub fn never_merge(
     // Two edits apart is still a plausible double typo of one number, left to the weights;
     // further apart, two real SSNs are two people.
     let different_ssn = c.level(Field::Ssn) == Some(SsnLevel::Different as u8)
-        && matches!((&a.ssn, &b.ssn), (Some(x), Some(y)) if strsim::damerau_levenshtein(x, y) > 2);
+        && matches!((&a.ssn, &b.ssn), (Some(x), Some(y)) if damerau_levenshtein(x, y) > 2);
     let same_given = matches!(
         c.level(Field::Given),
         Some(l) if l == NameLevel::Exact as u8
