@@ -34,6 +34,20 @@ const COMMANDS: &[&str] = &[
     "crosswalk_coverage",
     "crosswalk_concept_map",
     "mapping_suggest",
+    "match_rules",
+    "match_defaults",
+    "match_preview",
+    "match_run",
+    "match_runs",
+    "match_summary",
+    "match_pairs",
+    "match_pair_detail",
+    "match_decide",
+    "match_undo",
+    "match_review_progress",
+    "match_clusters",
+    "match_evaluate",
+    "match_current_user",
 ];
 
 fn main() {

@@ -411,3 +411,135 @@ pub async fn mapping_suggest(
     let ctx = ctx(&state)?;
     blocking(move || api::studio::suggest(&ctx, &source, &resource)).await
 }
+
+// ---- Patient matching -----------------------------------------------------------------
+
+/// The blocking rules a run can name.
+#[tauri::command]
+pub async fn match_rules() -> CmdResult<Vec<BlockingRuleInfo>> {
+    Ok(api::matching::blocking_rules())
+}
+
+/// The settings a run uses when none are given (every rule, the default thresholds).
+#[tauri::command]
+pub async fn match_defaults() -> CmdResult<MatchConfig> {
+    Ok(MatchConfig::default())
+}
+
+/// How many candidate pairs each blocking rule would yield, and which a run would refuse.
+#[tauri::command]
+pub async fn match_preview(
+    state: State<'_, AppState>,
+    config: MatchConfig,
+) -> CmdResult<BlockingPreview> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::preview_blocking(&ctx, &config)).await
+}
+
+/// Block, fit, score and store a matching run, with progress.
+#[tauri::command]
+pub async fn match_run(
+    state: State<'_, AppState>,
+    config: MatchConfig,
+    op_id: String,
+    on_progress: Channel<ProgressEvent>,
+) -> CmdResult<MatchRunSummary> {
+    let ctx = ctx(&state)?;
+    let op = Operation::start(&state, op_id)?;
+    let cancel = op.cancel.clone();
+    blocking(move || api::matching::run(&ctx, &config, &sink(on_progress), &cancel)).await
+}
+
+/// Every matching run, newest first.
+#[tauri::command]
+pub async fn match_runs(state: State<'_, AppState>) -> CmdResult<Vec<MatchRunSummary>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::runs(&ctx)).await
+}
+
+/// One run, with its clusters and decisions counted now.
+#[tauri::command]
+pub async fn match_summary(state: State<'_, AppState>, run_id: i64) -> CmdResult<MatchRunSummary> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::summary(&ctx, run_id)).await
+}
+
+/// A page of a run's pairs, strongest first (weights withheld when blind).
+#[tauri::command]
+pub async fn match_pairs(state: State<'_, AppState>, req: PairPageRequest) -> CmdResult<PairPage> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::pairs(&ctx, &req)).await
+}
+
+/// Two records side by side with each field's level and weight (withheld when blind).
+#[tauri::command]
+pub async fn match_pair_detail(
+    state: State<'_, AppState>,
+    run_id: i64,
+    left_id: String,
+    right_id: String,
+    blind: bool,
+) -> CmdResult<PairDetail> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::pair_detail(&ctx, run_id, &left_id, &right_id, blind)).await
+}
+
+/// Record a reviewer's verdict on a pair.
+#[tauri::command]
+pub async fn match_decide(
+    state: State<'_, AppState>,
+    req: DecideRequest,
+) -> CmdResult<ReviewDecision> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::decide(&ctx, &req)).await
+}
+
+/// Undo the run's latest standing decision; the undone decision, or null.
+#[tauri::command]
+pub async fn match_undo(
+    state: State<'_, AppState>,
+    run_id: i64,
+) -> CmdResult<Option<ReviewDecision>> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::undo(&ctx, run_id)).await
+}
+
+/// How far the run's review band has got.
+#[tauri::command]
+pub async fn match_review_progress(
+    state: State<'_, AppState>,
+    run_id: i64,
+) -> CmdResult<ReviewProgress> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::review_progress(&ctx, run_id)).await
+}
+
+/// A page of a run's clusters, chained ones first.
+#[tauri::command]
+pub async fn match_clusters(
+    state: State<'_, AppState>,
+    run_id: i64,
+    offset: i64,
+    limit: i64,
+) -> CmdResult<ClusterPage> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::clusters(&ctx, run_id, offset, limit)).await
+}
+
+/// A run measured against true entity ids in a column of the patients' source rows.
+#[tauri::command]
+pub async fn match_evaluate(
+    state: State<'_, AppState>,
+    run_id: i64,
+    labels_column: String,
+    thresholds: Vec<f64>,
+) -> CmdResult<MatchEvaluation> {
+    let ctx = ctx(&state)?;
+    blocking(move || api::matching::evaluate(&ctx, run_id, &labels_column, &thresholds)).await
+}
+
+/// The name decisions are recorded under unless the reviewer gives another.
+#[tauri::command]
+pub async fn match_current_user() -> CmdResult<String> {
+    Ok(api::matching::current_user())
+}

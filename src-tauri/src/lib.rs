@@ -90,6 +90,20 @@ pub fn run() {
             commands::crosswalk_coverage,
             commands::crosswalk_concept_map,
             commands::mapping_suggest,
+            commands::match_rules,
+            commands::match_defaults,
+            commands::match_preview,
+            commands::match_run,
+            commands::match_runs,
+            commands::match_summary,
+            commands::match_pairs,
+            commands::match_pair_detail,
+            commands::match_decide,
+            commands::match_undo,
+            commands::match_review_progress,
+            commands::match_clusters,
+            commands::match_evaluate,
+            commands::match_current_user,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

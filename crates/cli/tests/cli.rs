@@ -2253,3 +2253,76 @@ fn merging_a_cluster_moves_references_and_unmerge_gives_back_the_same_export() {
         assert!(!logs.contains(phi), "the logs contain legacy value {phi:?}");
     }
 }
+
+#[test]
+fn an_undone_review_decision_stays_in_the_pair_history_marked_undone() {
+    let p = new_project();
+    json_ok(&["-p", &p.path, "import", &fixture("febrl/febrl3.csv")]);
+    json_ok(&["-p", &p.path, "map", &fixture("febrl/patients.toml")]);
+    json_ok(&["-p", &p.path, "convert"]);
+    let run = json_ok(&[
+        "-p", &p.path, "match", "run", "--link", "25", "--review", "0",
+    ]);
+    assert!(
+        run["review_pairs"].as_i64().unwrap() > 0,
+        "FEBRL 3 has pairs between 0 and 25 bits: {run}"
+    );
+    let page = json_ok(&[
+        "-p", &p.path, "match", "pairs", "--band", "review", "--limit", "1",
+    ]);
+    let (left, right) = (
+        page["pairs"][0]["left_id"].as_str().unwrap().to_owned(),
+        page["pairs"][0]["right_id"].as_str().unwrap().to_owned(),
+    );
+    let decided = json_ok(&[
+        "-p",
+        &p.path,
+        "match",
+        "decide",
+        &left,
+        &right,
+        "same",
+        "--reviewer",
+        "Ann",
+        "--reason",
+        "same SSN",
+    ]);
+    assert_eq!(decided["undone_at"], Value::Null, "a fresh decision stands");
+    let undone = json_ok(&["-p", &p.path, "match", "undo"]);
+    assert_eq!(undone["id"], decided["id"]);
+    assert!(undone["undone_at"].is_string(), "undo says when: {undone}");
+    json_ok(&[
+        "-p",
+        &p.path,
+        "match",
+        "decide",
+        &left,
+        &right,
+        "different",
+        "--reviewer",
+        "Bo",
+    ]);
+
+    let shown = json_ok(&["-p", &p.path, "match", "show", &left, &right]);
+    let history: Vec<(String, String, bool)> = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["verdict"].as_str().unwrap().to_owned(),
+                d["reviewer"].as_str().unwrap().to_owned(),
+                d["undone_at"].is_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("different".into(), "Bo".into(), false),
+            ("same".into(), "Ann".into(), true),
+        ],
+        "newest first; the undone decision kept and marked"
+    );
+    assert_eq!(shown["pair"]["decision"]["verdict"], "different");
+}

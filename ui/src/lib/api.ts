@@ -9,6 +9,9 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { open, save } from '@tauri-apps/plugin-dialog';
 import type {
+  BlockingPreview,
+  BlockingRuleInfo,
+  ClusterPage,
   ConceptMapRequest,
   ConvertSummary,
   CoverageReport,
@@ -16,6 +19,7 @@ import type {
   CrosswalkEntries,
   CrosswalkLoadRequest,
   CrosswalkSummary,
+  DecideRequest,
   DiffPage,
   DiffRequest,
   ErrorCode,
@@ -32,14 +36,22 @@ import type {
   MappingPreviewRequest,
   MappingSpec,
   MappingSummary,
+  MatchConfig,
+  MatchEvaluation,
+  MatchRunSummary,
   Page,
   PageRequest,
+  PairDetail,
+  PairPage,
+  PairPageRequest,
   PipelineStatus,
   ProgressEvent,
   ProjectInfo,
   PushRequest,
   PushSummary,
   RecentProject,
+  ReviewDecision,
+  ReviewProgress,
   SnapshotProfile,
   SourceSummary,
   Suggestion,
@@ -266,6 +278,80 @@ export function crosswalkConceptMap(req: ConceptMapRequest, out: string | null):
  * confident first (the source is profiled first if it has not been). */
 export function mappingSuggest(source: string, resource: string): Promise<Suggestion[]> {
   return call('mapping_suggest', { source, resource });
+}
+
+// ---- Patient matching --------------------------------------------------------------
+
+/** The blocking rules a run can name. */
+export function matchRules(): Promise<BlockingRuleInfo[]> {
+  return call('match_rules');
+}
+
+/** The settings a run uses when none are given: every rule, the default thresholds. */
+export function matchDefaults(): Promise<MatchConfig> {
+  return call('match_defaults');
+}
+
+/** How many candidate pairs each blocking rule would yield on the converted patients, and
+ * which a run would refuse (over `max_pairs_per_rule`); writes nothing. */
+export function matchPreview(config: MatchConfig): Promise<BlockingPreview> {
+  return call('match_preview', { config });
+}
+
+/** Block, fit, score and store a matching run (progress and cancel like convert). */
+export function matchRun(config: MatchConfig, opId: string, onProgress: ProgressHandler): Promise<MatchRunSummary> {
+  return call('match_run', { config, opId, onProgress: progressChannel(onProgress) });
+}
+
+/** Every matching run of the project, newest first. */
+export function matchRuns(): Promise<MatchRunSummary[]> {
+  return call('match_runs');
+}
+
+export function matchSummary(runId: number): Promise<MatchRunSummary> {
+  return call('match_summary', { runId });
+}
+
+/** A page of a run's stored pairs, strongest first; weights and bands withheld when blind. */
+export function matchPairs(req: PairPageRequest): Promise<PairPage> {
+  return call('match_pairs', { req });
+}
+
+/** Two records side by side, each field's level and weight, the prior, the thresholds and
+ * the pair's decision history. A clinical view. Blind withholds score, band and weights. */
+export function matchPairDetail(runId: number, leftId: string, rightId: string, blind: boolean): Promise<PairDetail> {
+  return call('match_pair_detail', { runId, leftId, rightId, blind });
+}
+
+/** Record a verdict on a pair (who, why; the engine stamps when). */
+export function matchDecide(req: DecideRequest): Promise<ReviewDecision> {
+  return call('match_decide', { req });
+}
+
+/** Undo the run's latest standing decision; resolves to it (to go back to its pair), or
+ * null when there was nothing to undo. */
+export function matchUndo(runId: number): Promise<ReviewDecision | null> {
+  return call('match_undo', { runId });
+}
+
+export function matchReviewProgress(runId: number): Promise<ReviewProgress> {
+  return call('match_review_progress', { runId });
+}
+
+/** A page of a run's clusters (at most 1000), chained ones first. */
+export function matchClusters(runId: number, offset: number, limit: number): Promise<ClusterPage> {
+  return call('match_clusters', { runId, offset, limit });
+}
+
+/** Precision, recall and F1 of a run against true ids in a source column, also at each of
+ * `thresholds` (a spread around the run's link threshold when empty). */
+export function matchEvaluate(runId: number, labelsColumn: string, thresholds: number[]): Promise<MatchEvaluation> {
+  return call('match_evaluate', { runId, labelsColumn, thresholds });
+}
+
+/** The name decisions are recorded under by default (the OS login). */
+export function matchCurrentUser(): Promise<string> {
+  return call('match_current_user');
 }
 
 // ---- Push and status --------------------------------------------------------------

@@ -10,6 +10,8 @@ import type {
   ImportRequest,
   ImportSummary,
   MappingSummary,
+  MatchConfig,
+  MatchRunSummary,
   PipelineStatus,
   ProgressEvent,
   ProjectInfo,
@@ -83,9 +85,9 @@ class AppState {
   dryRun = $state(false);
   /** The import dialog is showing (it keeps its own files and previews). */
   importOpen = $state(false);
-  /** What the main area shows: staged data (grid or snapshot diff), the mapping editor or
-   * the crosswalk editor. */
-  mainView = $state<'data' | 'mapping' | 'crosswalk'>('data');
+  /** What the main area shows: staged data (grid or snapshot diff), the mapping editor,
+   * the crosswalk editor or patient matching. */
+  mainView = $state<'data' | 'mapping' | 'crosswalk' | 'match'>('data');
   /** The source whose snapshots are being compared in the main area, if any. */
   diffSourceId = $state<number | null>(null);
   /** The column profile panel is showing beside the grid. */
@@ -435,6 +437,13 @@ class AppState {
     if (s.pending > 0) text += `, ${formatCount(s.pending)} pending`;
     if (s.cancelled) text += ' (cancelled)';
     this.notify(text, s.cancelled ? 'info' : 'success');
+  }
+
+  /** Run patient matching (progress and cancel in the strip); null if not done. No notice:
+   * the matching screen shows the run's figures at once, and a toast would sit over the
+   * review queue's buttons. */
+  matchRun(config: MatchConfig): Promise<MatchRunSummary | null> {
+    return this.#runOp('match', (opId, onProgress) => api.matchRun(config, opId, onProgress));
   }
 
   /** Profile a snapshot's columns (progress and cancel in the strip); null if not done. */

@@ -711,7 +711,11 @@ chained_clusters: number,
 decided: number, seconds: number, };
 export type MatchBand = "link" | "review" | "non_link";
 export type ReviewVerdict = "same" | "different" | "skip";
-export type ReviewDecision = { id: number, run_id: number, left_id: string, right_id: string, verdict: ReviewVerdict, reviewer: string, reason: string | null, decided_at: string, };
+export type ReviewDecision = { id: number, run_id: number, left_id: string, right_id: string, verdict: ReviewVerdict, reviewer: string, reason: string | null, decided_at: string, 
+/**
+ * When it was undone; a pair's history keeps undone decisions, marked.
+ */
+undone_at: string | null, };
 export type MatchPair = { left_id: string, right_id: string, weight: number | null, 
 /**
  * The match probability the weight stands for, 0 to 1.

@@ -36,3 +36,16 @@ export function formatElapsed(ms: number): string {
   const m = Math.floor(s / 60);
   return `${m} min ${Math.round(s - m * 60)} s`;
 }
+
+/** A match weight in bits with its sign: 4.214 → "+4.2", -0.04 → "−0.0". */
+export function formatBits(bits: number | null | undefined, digits = 1): string {
+  if (bits === null || bits === undefined || !Number.isFinite(bits)) return '—';
+  const text = Math.abs(bits).toFixed(digits);
+  return `${bits < 0 && Number(text) !== 0 ? '−' : '+'}${text}`;
+}
+
+/** A share 0..1 as a percentage: 0.9956 → "99.6%". */
+export function formatPercent(share: number | null | undefined, digits = 1): string {
+  if (share === null || share === undefined || !Number.isFinite(share)) return '—';
+  return `${(share * 100).toFixed(digits)}%`;
+}

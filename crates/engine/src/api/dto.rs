@@ -1017,6 +1017,8 @@ pub struct ReviewDecision {
     pub reviewer: String,
     pub reason: Option<String>,
     pub decided_at: String,
+    /// When it was undone; a pair's history keeps undone decisions, marked.
+    pub undone_at: Option<String>,
 }
 
 /// One pair of a run. In blind mode the weight and band are withheld.

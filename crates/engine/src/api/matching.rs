@@ -487,7 +487,8 @@ fn summary_with(conn: &Connection, run_id: i64) -> Result<MatchRunSummary> {
 
 /// The standing (latest, not undone) decision on a pair, from any run.
 const STANDING: &str =
-    "SELECT d.id, d.run_id, d.left_id, d.right_id, d.decision, d.reviewer, d.reason, d.decided_at
+    "SELECT d.id, d.run_id, d.left_id, d.right_id, d.decision, d.reviewer, d.reason, d.decided_at,
+            d.undone_at
      FROM match_decision d
      WHERE d.left_id = ?1 AND d.right_id = ?2 AND d.undone_at IS NULL
      ORDER BY d.id DESC LIMIT 1";
@@ -503,6 +504,7 @@ fn decision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewDecision> {
         reviewer: r.get(5)?,
         reason: r.get(6)?,
         decided_at: r.get(7)?,
+        undone_at: r.get(8)?,
     })
 }
 
@@ -707,7 +709,7 @@ pub fn pair_detail(
         .collect();
     let history = conn
         .prepare(
-            "SELECT id, run_id, left_id, right_id, decision, reviewer, reason, decided_at
+            "SELECT id, run_id, left_id, right_id, decision, reviewer, reason, decided_at, undone_at
              FROM match_decision WHERE left_id = ?1 AND right_id = ?2 ORDER BY id DESC",
         )
         .ctx("reading decisions")?
@@ -819,7 +821,7 @@ pub fn decide(ctx: &Ctx, req: &DecideRequest) -> Result<ReviewDecision> {
     )?;
     let decision = tx
         .query_row(
-            "SELECT id, run_id, left_id, right_id, decision, reviewer, reason, decided_at
+            "SELECT id, run_id, left_id, right_id, decision, reviewer, reason, decided_at, undone_at
              FROM match_decision WHERE id = ?1",
             [id],
             decision_row,
@@ -843,21 +845,23 @@ pub fn undo(ctx: &Ctx, run_id: i64) -> Result<Option<ReviewDecision>> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("starting undo")?;
-    let last = tx
+    let mut last = tx
         .query_row(
-            "SELECT id, run_id, left_id, right_id, decision, reviewer, reason, decided_at
+            "SELECT id, run_id, left_id, right_id, decision, reviewer, reason, decided_at, undone_at
              FROM match_decision WHERE run_id = ?1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1",
             [run_id],
             decision_row,
         )
         .optional()
         .ctx("reading decisions")?;
-    if let Some(d) = &last {
+    if let Some(d) = &mut last {
+        let now = ctx.now_text();
         tx.execute(
             "UPDATE match_decision SET undone_at = ?2 WHERE id = ?1",
-            params![d.id, ctx.now_text()],
+            params![d.id, now],
         )
         .ctx("undoing decision")?;
+        d.undone_at = Some(now);
         info!(run_id, decision_id = d.id, "review decision undone");
     }
     tx.commit().ctx("committing undo")?;
